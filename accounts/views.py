@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from allauth.account.views import LoginView, SignupView
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -41,7 +40,7 @@ signup = InviteAwareSignupView.as_view()
 login = StatusAwareLoginView.as_view()
 
 
-@login_required
+@signed_in_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
@@ -54,7 +53,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/profile.html", {"form": form})
 
 
-@login_required
+@signed_in_required
 @require_GET
 def my_groups(request: HttpRequest) -> HttpResponse:
     memberships = (

@@ -6,7 +6,6 @@ import json
 
 from django import forms
 from django.contrib.auth import logout
-from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.authorizers import signed_in_required
 from accounts.data_rights import account_delete, export_user_data
 from accounts.models import Membership, TrainingGroup
 
@@ -43,14 +43,14 @@ class DeleteAccountForm(forms.Form):
 
 
 @never_cache
-@login_required
+@signed_in_required
 @require_GET
 def data(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/data.html")
 
 
 @never_cache
-@login_required
+@signed_in_required
 @require_GET
 def data_download(request: HttpRequest) -> HttpResponse:
     body = json.dumps(export_user_data(request.user), cls=DjangoJSONEncoder, indent=2)
@@ -62,7 +62,7 @@ def data_download(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@login_required
+@signed_in_required
 @require_http_methods(["GET", "POST"])
 def data_delete(request: HttpRequest) -> HttpResponse:
     user = request.user

@@ -2,20 +2,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts.authorizers import signed_in_required
 from notifications.forms import PreferencesForm
 from notifications.models import OPTIONAL_KINDS, Kind
 from notifications.services import preference_turn_off, preferences_for, preferences_save
 from notifications.tokens import TokenExpired, TokenInvalid, read_unsubscribe_token
 
 
-@login_required
+@signed_in_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     user = request.user

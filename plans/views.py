@@ -9,12 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from accounts.authorizers import signed_in_required
 from plans import services
 from plans.forms import RunDoneForm, StartPlanForm
 from plans.models import Enrollment, PlannedRun
@@ -28,7 +28,7 @@ class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
 
-@login_required
+@signed_in_required
 @require_http_methods(["GET", "POST"])
 def start(request: HtmxHttpRequest) -> HttpResponse:
     if Enrollment.objects.filter(athlete=request.user, finished_at=None).exists():
@@ -56,13 +56,13 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "plans/start.html", {"form": form})
 
 
-@login_required
+@signed_in_required
 @require_GET
 def today(request: HtmxHttpRequest) -> HttpResponse:
     return _today_page(request)
 
 
-@login_required
+@signed_in_required
 @require_GET
 def plan(request: HtmxHttpRequest) -> HttpResponse:
     enrollment = current_enrollment(request.user)
@@ -73,7 +73,7 @@ def plan(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "plans/plan.html", {"overview": overview, "enrollment": enrollment})
 
 
-@login_required
+@signed_in_required
 @require_POST
 def run_done(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     run = _own_run_or_404(request, run_id)
@@ -92,7 +92,7 @@ def run_done(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     return _after_action(request, "Run done. Well done!")
 
 
-@login_required
+@signed_in_required
 @require_POST
 def run_skip(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     run = _own_run_or_404(request, run_id)
@@ -103,7 +103,7 @@ def run_skip(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     return _after_action(request, "Skipped. The same run comes on your next run day.")
 
 
-@login_required
+@signed_in_required
 @require_POST
 def run_undo(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     run = _own_run_or_404(request, run_id)
@@ -114,7 +114,7 @@ def run_undo(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     return _after_action(request, "Done. That run is back on your plan.")
 
 
-@login_required
+@signed_in_required
 @require_POST
 def extend(request: HtmxHttpRequest) -> HttpResponse:
     enrollment = current_enrollment(request.user)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.authorizers import signed_in_required
 from plans.feeds import (
     calendar_feed_issue,
     calendar_feed_live,
@@ -20,7 +20,7 @@ from plans.feeds import (
 from plans.models import CalendarFeed
 
 
-@login_required
+@signed_in_required
 @require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
     feed = calendar_feed_live(request.user)
@@ -35,7 +35,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@signed_in_required
 @require_POST
 def calendar_issue(request: HttpRequest) -> HttpResponse:
     replaced = calendar_feed_live(request.user) is not None
@@ -47,7 +47,7 @@ def calendar_issue(request: HttpRequest) -> HttpResponse:
     return redirect("plans:calendar")
 
 
-@login_required
+@signed_in_required
 @require_POST
 def calendar_revoke(request: HttpRequest) -> HttpResponse:
     if calendar_feed_revoke(athlete=request.user):

@@ -4,17 +4,17 @@ static/js/timer.js turns it into a countdown."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
+from accounts.authorizers import signed_in_required
 from plans.forms import RunDoneForm
 from plans.models import PlannedRun
 from plans.views import HtmxHttpRequest
 
 
-@login_required
+@signed_in_required
 @require_GET
 def run_timer(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(

@@ -11,7 +11,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
+from accounts.authorizers import signed_in_required
 from plans.models import Enrollment, PlanEvent, PlannedRun
 from plans.services import current_enrollment, local_today
 from symptoms.forms import CheckinForm, ClearanceForm, ConsentForm, PainForm, RunPainForm
@@ -46,7 +46,7 @@ class HtmxHttpRequest(HttpRequest):
 # --- Logging pain after a run -----------------------------------------------------------------
 
 
-@login_required
+@signed_in_required
 @require_http_methods(["GET", "POST"])
 def log_for_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """The form for one run (GET) and saving it (POST); a logged run shows its verdict."""
@@ -93,7 +93,7 @@ def _log_form(request: HtmxHttpRequest, context: dict, status: int = 200) -> Htt
     return render(request, "symptoms/log_form.html", context, status=status)
 
 
-@login_required
+@signed_in_required
 @require_GET
 def log_detail(request: HtmxHttpRequest, log_id: int) -> HttpResponse:
     """The verdict of one log: what it said, why, what the plan did, what to do now."""
@@ -128,7 +128,7 @@ def _guides_for(action: str):
 # --- Check-in ---------------------------------------------------------------------------------
 
 
-@login_required
+@signed_in_required
 @require_http_methods(["GET", "POST"])
 def checkin(request: HtmxHttpRequest) -> HttpResponse:
     """How the back feels now. During a pause, the way back to running (from its last day)."""
@@ -187,7 +187,7 @@ def _stop_event(enrollment: Enrollment | None) -> PlanEvent | None:
 # --- Clearance --------------------------------------------------------------------------------
 
 
-@login_required
+@signed_in_required
 @require_http_methods(["GET", "POST"])
 def clearance(request: HtmxHttpRequest) -> HttpResponse:
     """The athlete records a clinician's go-ahead; the plan restarts one week back."""
@@ -228,7 +228,7 @@ def clearance(request: HtmxHttpRequest) -> HttpResponse:
 # --- Consent ----------------------------------------------------------------------------------
 
 
-@login_required
+@signed_in_required
 @require_http_methods(["GET", "POST"])
 def consent(request: HtmxHttpRequest) -> HttpResponse:
     """Agree to us storing health data and coaches seeing it, before the first log."""

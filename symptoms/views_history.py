@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from accounts.authorizers import coach_can_see, coach_required
+from accounts.authorizers import coach_can_see, coach_required, signed_in_required
 from accounts.models import User
 from plans.models import PlanEvent
 from symptoms.chart import MARKED_EVENTS, EventPoint, LogPoint, build_chart
@@ -22,7 +21,7 @@ HISTORY_LIMIT = 100
 CHART_LIMIT = 60
 
 
-@login_required
+@signed_in_required
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
     return _history_page(request, request.user, own=True)
