@@ -9,7 +9,10 @@ from tests.conftest import need
 
 def redis_answers(url: str) -> bool:
     try:
-        return bool(url) and redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        if not url:
+            return False
+        with redis.Redis.from_url(url, socket_connect_timeout=2) as client:
+            return bool(client.ping())
     except redis.RedisError:
         return False
 

@@ -154,7 +154,10 @@ def redis_answers(url: str) -> bool:
     import redis
 
     try:
-        return bool(url) and redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+        if not url:
+            return False
+        with redis.Redis.from_url(url, socket_connect_timeout=2) as client:
+            return bool(client.ping())
     except redis.RedisError:
         return False
 

@@ -81,15 +81,15 @@ def forget_unacked(ids: set[int]) -> None:
     Redis would hand it out again after the visibility timeout (an hour), to whatever worker
     runs then; in this test the sweep has already done that job, so clean up after ourselves.
     """
-    r = redis.Redis.from_url(settings.REDIS_URL)
-    for tag, raw in r.hgetall("unacked").items():
-        message = json.loads(raw)[0]
-        if message["headers"].get("task") != "notifications.send_outbox_message":
-            continue
-        args = json.loads(base64.b64decode(message["body"]))[0]
-        if args and args[0] in ids:
-            r.hdel("unacked", tag)
-            r.zrem("unacked_index", tag)
+    with redis.Redis.from_url(settings.REDIS_URL) as r:
+        for tag, raw in r.hgetall("unacked").items():
+            message = json.loads(raw)[0]
+            if message["headers"].get("task") != "notifications.send_outbox_message":
+                continue
+            args = json.loads(base64.b64decode(message["body"]))[0]
+            if args and args[0] in ids:
+                r.hdel("unacked", tag)
+                r.zrem("unacked_index", tag)
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(smtp, runner, tmp_path):
