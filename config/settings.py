@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    # A view's database error (the database restarting mid-request) becomes a 503 page.
+    "config.middleware.DatabaseUnavailableMiddleware",
     # Last, as axes asks: turns a locked-out login into accounts/locked.html.
     "axes.middleware.AxesMiddleware",
 ]
