@@ -18,7 +18,12 @@ def login_email(request: HttpRequest | None, credentials: dict | None) -> str | 
     value = credentials.get("email") or credentials.get("username")
     if value is None and request is not None:
         value = request.POST.get("login") or request.POST.get("username")
-    return value.strip().lower() if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    # Axes stores this in a 255-character column and PostgreSQL refuses NUL bytes: a pasted
+    # essay (or a NUL) at the admin's login, which checks no length first, was a 500. No real
+    # address is longer than the email column (254), so cutting there changes none.
+    return value.replace("\x00", "").strip().lower()[:254]
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -15,7 +15,8 @@ class InviteNotValid(Exception):
 def invite_find_live(token: str) -> Invite:
     """Return the live invite for a token, or raise InviteNotValid."""
     token = (token or "").strip()
-    if not token or len(token) > 64:
+    # A NUL byte is in no token, and PostgreSQL refuses to compare text with one (a 500).
+    if not token or len(token) > 64 or "\x00" in token:
         raise InviteNotValid
     invite = (
         Invite.objects.select_related("group", "group__coach")

@@ -61,6 +61,8 @@ def calendar_revoke(request: HttpRequest) -> HttpResponse:
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The feed itself: no login (calendar apps cannot log in), so the token is the key."""
+    if "\x00" in token:  # in no token, and PostgreSQL refuses to compare text with one
+        raise Http404("No such calendar.")
     feed = (
         CalendarFeed.objects.select_related("athlete").filter(token=token, revoked_at=None).first()
     )

@@ -255,8 +255,14 @@ def _ask_consent(request: HtmxHttpRequest, next_url: str) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest, url: str) -> str:
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Only a path on this site: redirect() takes a bare word for a URL name (NoReverseMatch,
+    # a 500), and a control character cannot go into a Location header (BadHeaderError).
+    if (
+        url.startswith("/")
+        and url.isprintable()
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return url
     return reverse("plans:today")
