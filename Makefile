@@ -46,5 +46,12 @@ worker: install
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO
 
+# Benchmarks against PostgreSQL and Redis on this machine (see bench/README.md); they also
+# need node/npm (Lighthouse) and the Debian chromium.
+bench: install
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .hypothesis

@@ -138,20 +138,27 @@ def athlete_rows(
     athlete_ids = members.values("athlete_id")
 
     rows: dict[int, AthleteRow] = {}
-    for m in members.select_related("athlete").order_by("athlete_id", "joined_at"):
-        row = rows.get(m.athlete_id)
+    # Plain values, not model instances: building 2 x 500 instances was a third of the cost.
+    memberships = members.order_by("athlete_id", "joined_at").values_list(
+        "athlete_id",
+        "group_id",
+        "joined_at",
+        "athlete__display_name",
+        "athlete__email",
+        "athlete__time_zone",
+    )
+    for pk, group_id, joined_at, display_name, email, time_zone in memberships:
+        row = rows.get(pk)
         if row is None:
-            a = m.athlete
-            row = rows[m.athlete_id] = AthleteRow(
-                athlete_id=a.pk,
-                name=a.display_name or a.email,
-                email=a.email,
-                time_zone=a.time_zone,
-                joined_at=m.joined_at,
+            row = rows[pk] = AthleteRow(
+                athlete_id=pk,
+                name=display_name or email,
+                email=email,
+                time_zone=time_zone,
+                joined_at=joined_at,
             )
-            zone = _zone(a.time_zone)
-            row.today = now.astimezone(zone).date()
-        row.group_ids.add(m.group_id)
+            row.today = now.astimezone(_zone(time_zone)).date()
+        row.group_ids.add(group_id)
     if not rows:
         return []
 
@@ -174,7 +181,7 @@ def athlete_rows(
         zone = _zone(row.time_zone)
         plan = plans.get(row.athlete_id)
         pain = totals.get(row.athlete_id, {})
-        row.pains = [p for p, _ in reversed(recent.get(row.athlete_id, []))]
+        row.pains = recent.get(row.athlete_id, [])
         row.logs_total = pain.get("total", 0)
         row.last_pain_at = pain.get("last")
         red_flag = None
@@ -317,9 +324,9 @@ def _planned_runs(athlete_ids: QuerySet) -> dict[int, list[tuple[int, int, date]
     return found
 
 
-def _recent_pains(athlete_ids: QuerySet) -> dict[int, list[tuple[int, datetime]]]:
-    """The latest RECENT_LOGS logs of each athlete, newest first."""
-    found: dict[int, list[tuple[int, datetime]]] = {}
+def _recent_pains(athlete_ids: QuerySet) -> dict[int, list[int]]:
+    """The pain scores of the latest RECENT_LOGS logs of each athlete, oldest first."""
+    found: dict[int, list[int]] = {}
     rows = (
         PainLog.objects.filter(athlete_id__in=athlete_ids)
         .annotate(
@@ -330,11 +337,11 @@ def _recent_pains(athlete_ids: QuerySet) -> dict[int, list[tuple[int, datetime]]
             )
         )
         .filter(recency__lte=RECENT_LOGS)
-        .order_by("athlete_id", "-created_at", "-pk")
-        .values_list("athlete_id", "pain", "created_at")
+        .order_by("athlete_id", "created_at", "pk")
+        .values_list("athlete_id", "pain")
     )
-    for athlete_id, pain, at in rows:
-        found.setdefault(athlete_id, []).append((pain, at))
+    for athlete_id, pain in rows:
+        found.setdefault(athlete_id, []).append(pain)
     return found
 
 

@@ -26,7 +26,8 @@ How "due" is decided, at local date ``d`` (the date of the reminder time in the 
   run was done or skipped since -- and the plan was running at ``d - 1``'s reminder time
   (started, resumed, cleared or extended before it), so someone who starts a plan in the
   evening is not nudged about it next morning. No nudge on a day whose run-day reminder goes
-  out: that email names the same run.
+  out: that email names the same run (the tick writes reminders first, so someone whose
+  reminder row for the day exists is dropped before their plan is loaded).
 - pause-over invitation: the plan is paused and its minimum rest ends on ``d``
   (``Enrollment.paused_until``); keyed by that date, so a pause that is extended invites once
   more, on its new last day.
@@ -173,6 +174,13 @@ def chunked(items: Iterable[T], size: int = BATCH_SIZE) -> Iterator[list[T]]:
         yield chunk
 
 
+def existing_keys(keys: Iterable[str]) -> set[str]:
+    """Which of these outbox keys are taken already. One query."""
+    return set(
+        OutboxMessage.objects.filter(dedupe_key__in=set(keys)).values_list("dedupe_key", flat=True)
+    )
+
+
 def unsent(
     kind: str,
     people: Sequence[tuple[User, date]],
@@ -182,10 +190,7 @@ def unsent(
 
     ``key_day`` maps the due local date to the date in the key (default: the same).
     """
-    keys = {dedupe_key(kind, user.pk, key_day(day)) for user, day in people}
-    taken = set(
-        OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
-    )
+    taken = existing_keys(dedupe_key(kind, user.pk, key_day(day)) for user, day in people)
     return [(u, d) for u, d in people if dedupe_key(kind, u.pk, key_day(d)) not in taken]
 
 
@@ -347,9 +352,28 @@ def missed_run_nudges(due: Due) -> Iterator[OutboxItem]:
         )
     )
     yesterday = timedelta(days=1)
-    for chunk in chunked(people_with(people, due)):
+
+    def nudge_key(user: User, day: date) -> str:
         # Keyed by the day that was missed: one nudge per missed run day.
-        chunk = unsent(kind, chunk, key_day=lambda day: day - yesterday)
+        return dedupe_key(kind, user.pk, day - yesterday)
+
+    def reminder_key(user: User, day: date) -> str:
+        return dedupe_key(Kind.RUN_REMINDER, user.pk, day)
+
+    for chunk in chunked(people_with(people, due)):
+        # One query for both: the nudges there already, and the run-day reminders for the
+        # day (this tick has just written them). A reminder names the run, so no nudge goes
+        # with it, and those people's plans are not even loaded.
+        taken = existing_keys(
+            [nudge_key(user, day) for user, day in chunk]
+            + [reminder_key(user, day) for user, day in chunk if user.gets_run_reminder]
+        )
+        chunk = [
+            (user, day)
+            for user, day in chunk
+            if nudge_key(user, day) not in taken
+            and not (user.gets_run_reminder and reminder_key(user, day) in taken)
+        ]
         if not chunk:
             continue
         plans = plans_of([user for user, _ in chunk], with_running_since=True)

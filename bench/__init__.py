@@ -1,0 +1,1 @@
+"""Benchmarks for Walk-Run Coach: `make bench` (see bench/README.md)."""
