@@ -8,6 +8,7 @@ from coaching import status as st
 from coaching.models import NOTE_MAX_LENGTH
 from coaching.review import SORT_LABELS, SORTS
 from coaching.services import GROUP_NAME_MAX_LENGTH, REASON_MAX_LENGTH
+from plans.forms import CalendarDateField
 
 SEARCH_MAX_LENGTH = 100
 
@@ -124,13 +125,9 @@ class CapForm(forms.Form):
 
 
 class CoachClearanceForm(forms.Form):
-    cleared_on = forms.DateField(
+    cleared_on = CalendarDateField(
         label="Date the clinician cleared them",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": "Enter the date they were cleared.",
-            "invalid": "Enter a date, like 2026-05-04.",
-        },
+        error_messages={"required": "Enter the date they were cleared."},
     )
     clinician = forms.CharField(
         label="Cleared by",

@@ -8,14 +8,24 @@ from plans import schedule
 from plans.services import MAX_ACTUAL_SECONDS, NOTE_MAX_LENGTH
 
 
+class CalendarDateField(forms.DateField):
+    """A date as a date picker sends it (2026-05-04), and only so.
+
+    Django would also take 04/05/2026 and read it the American way, which for most of the
+    world is the wrong day; a runner typing a date by hand gets asked for the clear form.
+    """
+
+    input_formats = ["%Y-%m-%d"]
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    default_error_messages = {"invalid": "Enter a date, like 2026-05-04."}
+
+
 class StartPlanForm(forms.Form):
     """Start date, run days and cap. The same rules hold in the service and the database."""
 
-    start_date = forms.DateField(
+    start_date = CalendarDateField(
         label="Start date",
         help_text="Your first run goes on the first of your run days from this date.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Enter a date, like 2026-05-04."},
     )
     weekdays = forms.TypedMultipleChoiceField(
         label="Run days",

@@ -8,6 +8,7 @@ from datetime import date
 
 from django import forms
 
+from plans.forms import CalendarDateField
 from symptoms.models import PainLog
 from symptoms.services import CLEARANCE_NOTE_MAX_LENGTH, CLINICIAN_MAX_LENGTH, NOTE_MAX_LENGTH
 from symptoms.triage import pain_band
@@ -141,13 +142,9 @@ class CheckinForm(PainForm):
 
 
 class ClearanceForm(forms.Form):
-    cleared_on = forms.DateField(
+    cleared_on = CalendarDateField(
         label="Date you were cleared to run",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": "Enter the date you were cleared.",
-            "invalid": "Enter a date, like 2026-05-04.",
-        },
+        error_messages={"required": "Enter the date you were cleared."},
     )
     clinician = forms.CharField(
         label="Who cleared you",

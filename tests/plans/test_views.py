@@ -91,6 +91,7 @@ def test_an_athlete_starts_a_plan(signed_in, athlete):
         ({"start_date": "2026-04-19"}, "no more than 14 days ago"),
         ({"start_date": "2026-07-04"}, "within the next 60 days"),
         ({"start_date": "next week"}, "Enter a date"),
+        ({"start_date": "05/04/2026"}, "like 2026-05-04"),  # never read the American way
         ({"weekdays": []}, "Pick at least 2 run days"),
         ({"weekdays": ["2"]}, "Pick at least 2 run days"),
         ({"weekdays": ["0", "1", "2", "3", "4"]}, "Pick at most 4 run days"),
