@@ -51,8 +51,19 @@ from operator import or_
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import BooleanField, Case, Max, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.urls import NoReverseMatch, reverse
 
 from accounts.models import User
@@ -280,14 +291,31 @@ def plans_of(users: Sequence[User], *, with_running_since: bool = False) -> dict
     return plans
 
 
-def _athletes(kind: str, status: str, **plan) -> QuerySet[User]:
-    """People who would receive ``kind`` and whose open plan is in ``status``."""
+def _athletes(kind: str, status: str, *plan_q: Q, **plan) -> QuerySet[User]:
+    """People who would receive ``kind`` and whose open plan is in ``status`` (and matches
+    ``plan_q``/``plan``, conditions on that same plan)."""
     conditions = {f"enrollments__{name}": value for name, value in plan.items()}
     return User.objects.filter(
         wants_email(kind),
+        *plan_q,
         enrollments__finished_at=None,
         enrollments__status=status,
         **conditions,
+    )
+
+
+def _has_run_day(days: Iterable[date]) -> Q:
+    """Plans that could have a run on one of these local dates: one of their run days, and
+    not before their start (runs are only ever placed so). The decisions say which run."""
+    return reduce(
+        or_,
+        (
+            Q(
+                enrollments__run_weekdays__contains=str(day.weekday()),
+                enrollments__start_date__lte=day,
+            )
+            for day in days
+        ),
     )
 
 
@@ -316,110 +344,181 @@ def checkin_url() -> str:
         return _url("plans:today")
 
 
-def run_reminders(due: Due) -> Iterator[OutboxItem]:
+def run_reminder_items(chunk: Sequence[tuple[User, date]], now: datetime) -> Iterator[OutboxItem]:
+    """Run-day reminders for people due now whose email for the day is not written yet."""
     kind = Kind.RUN_REMINDER
-    for chunk in chunked(people_with(_athletes(kind, Status.ACTIVE), due)):
-        chunk = unsent(kind, chunk)
-        if not chunk:
+    plans = plans_of([user for user, _ in chunk])
+    for user, day in chunk:
+        plan = plans.get(user.pk)
+        run = run_due_on(plan, day) if plan else None
+        if run is None:
             continue
-        plans = plans_of([user for user, _ in chunk])
-        for user, day in chunk:
-            plan = plans.get(user.pk)
-            run = run_due_on(plan, day) if plan else None
-            if run is None:
-                continue
-            run_url = _url("plans:run_timer", run.run.pk) if run.run else _url("plans:today")
-            yield OutboxItem(
-                recipient=user,
-                kind=kind,
-                dedupe_key=dedupe_key(kind, user.pk, day),
-                template="run_reminder",
-                context={
-                    "run_title": _run_title(run),
-                    "run_summary": run.main_set,
-                    "run_url": run_url,
-                },
-            )
+        run_url = _url("plans:run_timer", run.run.pk) if run.run else _url("plans:today")
+        yield OutboxItem(
+            recipient=user,
+            kind=kind,
+            dedupe_key=dedupe_key(kind, user.pk, day),
+            template="run_reminder",
+            context={
+                "run_title": _run_title(run),
+                "run_summary": run.main_set,
+                "run_url": run_url,
+            },
+        )
 
 
-def missed_run_nudges(due: Due) -> Iterator[OutboxItem]:
+def missed_run_nudge_items(
+    chunk: Sequence[tuple[User, date]], now: datetime
+) -> Iterator[OutboxItem]:
+    """Nudges about yesterday's run, for people due now (each user has ``gets_run_reminder``)."""
     kind = Kind.MISSED_RUN_NUDGE
-    people = _athletes(kind, Status.ACTIVE).annotate(
+    # People whose run-day reminder for the day is written already: it names the same run,
+    # so no nudge goes with it, and their plans are not even loaded. (Without that row the
+    # decision below still says so; this only saves the work.)
+    reminded = existing_keys(
+        dedupe_key(Kind.RUN_REMINDER, user.pk, day) for user, day in chunk if user.gets_run_reminder
+    )
+    chunk = [
+        (user, day)
+        for user, day in chunk
+        if dedupe_key(Kind.RUN_REMINDER, user.pk, day) not in reminded
+    ]
+    if not chunk:
+        return
+    plans = plans_of([user for user, _ in chunk], with_running_since=True)
+    for user, day in chunk:
+        plan = plans.get(user.pk)
+        run = (
+            nudge_on(plan, day, user.reminder_at, gets_run_reminder=user.gets_run_reminder)
+            if plan
+            else None
+        )
+        if run is None:
+            continue
+        yield OutboxItem(
+            recipient=user,
+            kind=kind,
+            # Keyed by the day that was missed: one nudge per missed run day.
+            dedupe_key=dedupe_key(kind, user.pk, day - ONE_DAY),
+            template="missed_run_nudge",
+            context={"run_title": _run_title(run), "run_url": _url("plans:today")},
+        )
+
+
+def pause_over_items(chunk: Sequence[tuple[User, date]], now: datetime) -> Iterator[OutboxItem]:
+    """Invitations to check in, for people whose pause ends on their local date now."""
+    kind = Kind.PAUSE_OVER
+    ids = [user.pk for user, _ in chunk]
+    enrollments = {
+        e.athlete_id: e for e in Enrollment.objects.filter(athlete_id__in=ids, finished_at=None)
+    }
+    for user, day in chunk:
+        enrollment = enrollments.get(user.pk)
+        if enrollment is None or not pause_ends_on(enrollment, day):
+            continue
+        yield OutboxItem(
+            recipient=user,
+            kind=kind,
+            dedupe_key=dedupe_key(kind, user.pk, enrollment.paused_until),
+            template="pause_over",
+            context={"checkin_url": checkin_url()},
+        )
+
+
+def _run_reminder_people(now: datetime, days: set[date]) -> QuerySet[User]:
+    return _athletes(Kind.RUN_REMINDER, Status.ACTIVE, _has_run_day(days))
+
+
+def _nudge_people(now: datetime, days: set[date]) -> QuerySet[User]:
+    # About the day before: only plans that could have had a run then.
+    yesterdays = {day - ONE_DAY for day in days}
+    return _athletes(Kind.MISSED_RUN_NUDGE, Status.ACTIVE, _has_run_day(yesterdays)).annotate(
         gets_run_reminder=Case(
             When(wants_email(Kind.RUN_REMINDER), then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         )
     )
-    yesterday = timedelta(days=1)
-
-    def nudge_key(user: User, day: date) -> str:
-        # Keyed by the day that was missed: one nudge per missed run day.
-        return dedupe_key(kind, user.pk, day - yesterday)
-
-    def reminder_key(user: User, day: date) -> str:
-        return dedupe_key(Kind.RUN_REMINDER, user.pk, day)
-
-    for chunk in chunked(people_with(people, due)):
-        # One query for both: the nudges there already, and the run-day reminders for the
-        # day (this tick has just written them). A reminder names the run, so no nudge goes
-        # with it, and those people's plans are not even loaded.
-        taken = existing_keys(
-            [nudge_key(user, day) for user, day in chunk]
-            + [reminder_key(user, day) for user, day in chunk if user.gets_run_reminder]
-        )
-        chunk = [
-            (user, day)
-            for user, day in chunk
-            if nudge_key(user, day) not in taken
-            and not (user.gets_run_reminder and reminder_key(user, day) in taken)
-        ]
-        if not chunk:
-            continue
-        plans = plans_of([user for user, _ in chunk], with_running_since=True)
-        for user, day in chunk:
-            plan = plans.get(user.pk)
-            run = (
-                nudge_on(plan, day, user.reminder_at, gets_run_reminder=user.gets_run_reminder)
-                if plan
-                else None
-            )
-            if run is None:
-                continue
-            yield OutboxItem(
-                recipient=user,
-                kind=kind,
-                dedupe_key=dedupe_key(kind, user.pk, day - yesterday),
-                template="missed_run_nudge",
-                context={"run_title": _run_title(run), "run_url": _url("plans:today")},
-            )
 
 
-def pause_over_invitations(due: Due, now: datetime) -> Iterator[OutboxItem]:
-    kind = Kind.PAUSE_OVER
+def _pause_over_people(now: datetime, days: set[date]) -> QuerySet[User]:
     # Local dates are within a day of UTC's: only pauses ending about now can be due.
     today = now.date()
     window = (today - timedelta(days=2), today + timedelta(days=2))
-    people = _athletes(kind, Status.PAUSED, paused_until__range=window)
-    for chunk in chunked(people_with(people, due)):
-        chunk = unsent(kind, chunk)
-        if not chunk:
-            continue
-        ids = [user.pk for user, _ in chunk]
-        enrollments = {
-            e.athlete_id: e for e in Enrollment.objects.filter(athlete_id__in=ids, finished_at=None)
-        }
-        for user, day in chunk:
-            enrollment = enrollments.get(user.pk)
-            if enrollment is None or not pause_ends_on(enrollment, day):
-                continue
-            yield OutboxItem(
-                recipient=user,
-                kind=kind,
-                dedupe_key=dedupe_key(kind, user.pk, enrollment.paused_until),
-                template="pause_over",
-                context={"checkin_url": checkin_url()},
-            )
+    return _athletes(Kind.PAUSE_OVER, Status.PAUSED, paused_until__range=window)
+
+
+@dataclass(frozen=True)
+class ReminderKind:
+    """One kind of "at your reminder time" email, in the two steps of the fan-out.
+
+    ``people(now, days)``: everyone who might get it, narrowed in SQL (preferences, a
+    confirmed address, the plan's state); ``key_day`` maps the local date due to the date in
+    the outbox key; ``items(chunk, now)``: the decisions for a batch of people, loaded in
+    bulk, as the ``OutboxItem`` of each one who gets the email.
+    """
+
+    kind: str
+    people: Callable[[datetime, set[date]], QuerySet[User]]
+    items: Callable[[Sequence[tuple[User, date]], datetime], Iterable[OutboxItem]]
+    key_day: Callable[[date], date] = lambda day: day
+
+
+ONE_DAY = timedelta(days=1)
+REMINDER_KINDS: dict[str, ReminderKind] = {
+    Kind.RUN_REMINDER: ReminderKind(Kind.RUN_REMINDER, _run_reminder_people, run_reminder_items),
+    Kind.MISSED_RUN_NUDGE: ReminderKind(
+        Kind.MISSED_RUN_NUDGE, _nudge_people, missed_run_nudge_items, lambda day: day - ONE_DAY
+    ),
+    Kind.PAUSE_OVER: ReminderKind(Kind.PAUSE_OVER, _pause_over_people, pause_over_items),
+}
+
+
+def due_ids(reminder: ReminderKind, due: Due, now: datetime) -> dict[date, list[int]]:
+    """The ids of the people due for this kind at this tick whose email is not written yet,
+    by local date. One query, whatever their number: the outbox keys are matched in SQL
+    (an index probe each), so a tick repeating in the look-back finds nobody again.
+    """
+    if not due:
+        return {}
+    by_day: dict[date, dict[str, list[time]]] = defaultdict(lambda: defaultdict(list))
+    for (zone, at), day in due.items():
+        by_day[day][zone].append(at)
+    match = Q()
+    for day, times in by_day.items():
+        prefix = f"{reminder.kind}:"
+        suffix = f":{reminder.key_day(day).isoformat()}"
+        written = OutboxMessage.objects.filter(
+            dedupe_key=Concat(Value(prefix), Cast(OuterRef("pk"), CharField()), Value(suffix))
+        )
+        pairs = reduce(or_, (Q(time_zone=zone, reminder_at__in=ats) for zone, ats in times.items()))
+        match |= pairs & ~Exists(written)
+    found: dict[date, list[int]] = defaultdict(list)
+    rows = (
+        with_reminder_time(reminder.people(now, set(by_day)))
+        .filter(match)
+        .order_by("pk")
+        .values_list("pk", "time_zone", "reminder_at")
+    )
+    for pk, zone, at in rows:
+        found[due[(zone, at)]].append(pk)
+    return dict(found)
+
+
+def reminder_batch_send(kind: str, day: date, ids: Sequence[int], *, now: datetime) -> int:
+    """The second step of the fan-out, on a worker: decide for this batch of people (their
+    local date ``day``) and write their emails to the outbox, which sends them once.
+
+    A constant number of queries for the batch. Safe to run twice: the people whose email
+    exists are dropped first, and the outbox keys make each email once. The people are read
+    again, so someone who turned the kind off (or paused) since the tick gets nothing.
+    """
+    reminder = REMINDER_KINDS[kind]
+    users = with_reminder_time(reminder.people(now, {day})).filter(pk__in=list(ids))
+    chunk = unsent(kind, [(user, day) for user in users.order_by("pk")], reminder.key_day)
+    if not chunk:
+        return 0
+    return email_send_once_bulk(reminder.items(chunk, now), batch_size=BATCH_SIZE)
 
 
 # ---- the tick -----------------------------------------------------------------------------
@@ -449,29 +548,71 @@ def selectors() -> dict[str, Selector]:
     return dict(_selectors)
 
 
-def reminders_send(*, now: datetime) -> dict[str, int]:
-    """One tick: everyone due at ``now``, in bulk; returns the sends enqueued per kind.
+Publish = Callable[[str, date, list[int]], object]  # (kind, local date, ids)
+PublishSelector = Callable[[str], object]  # the name of a registered selector
 
-    Safe to run twice, or beside another tick: the outbox keys make each email once. A kind
-    that fails does not stop the others; the first failure is raised once all have run.
+
+def reminders_fan_out(
+    *, now: datetime, publish: Publish, publish_selector: PublishSelector
+) -> dict[str, int]:
+    """The beat tick's own work: who is due now, by kind, in batches for the workers.
+
+    Per kind one query gives the ids of the people due whose email is not written yet;
+    ``publish`` is called once per batch of up to ``BATCH_SIZE`` of them (with their local
+    date), and ``publish_selector`` once per kind registered by a layer above. Nothing is
+    rendered or written here: the batches do that (``reminder_batch_send``), in parallel on
+    the workers. Returns how many people each kind's batches hold. A kind that fails does
+    not stop the others; the first failure is raised once all have run.
     """
     due = due_pairs_of(_open_plans(), now)
-    kinds: dict[str, Callable[[], Iterable[OutboxItem]]] = {
-        # Nobody's reminder time in this window (most ticks): no more queries.
-        Kind.RUN_REMINDER: lambda: run_reminders(due) if due else (),
-        Kind.MISSED_RUN_NUDGE: lambda: missed_run_nudges(due) if due else (),
-        Kind.PAUSE_OVER: lambda: pause_over_invitations(due, now) if due else (),
-    }
-    for name, selector in selectors().items():
-        kinds[name] = lambda selector=selector: selector(now)
-    sent: dict[str, int] = {}
+    queued: dict[str, int] = {}
     failures: list[Exception] = []
-    for name, items in kinds.items():
+    for kind, reminder in REMINDER_KINDS.items():
+        queued[str(kind)] = 0
+        if not due:  # nobody's reminder time in this window (most ticks): no more queries
+            continue
         try:
-            sent[str(name)] = email_send_once_bulk(items(), batch_size=BATCH_SIZE)
+            for day, ids in due_ids(reminder, due, now).items():
+                for batch in chunked(ids, BATCH_SIZE):
+                    publish(str(kind), day, batch)
+                    queued[str(kind)] += len(batch)
+        except Exception as exc:
+            log.exception("Reminder tick at %s: %s failed", now.isoformat(), kind)
+            failures.append(exc)
+    for name in selectors():
+        try:
+            publish_selector(name)
         except Exception as exc:
             log.exception("Reminder tick at %s: %s failed", now.isoformat(), name)
             failures.append(exc)
     if failures:
         raise failures[0]
+    return queued
+
+
+def reminders_send(*, now: datetime) -> dict[str, int]:
+    """One whole tick in this process: the fan-out with each batch run at once; returns the
+    sends enqueued per kind. For tests, the shell and a machine without workers; the beat
+    task publishes the batches to the workers instead (``plans.tasks``).
+
+    Safe to run twice, or beside another tick: the outbox keys make each email once. A kind
+    that fails does not stop the others; the first failure is raised once all have run.
+    """
+    sent: dict[str, int] = {str(kind): 0 for kind in REMINDER_KINDS}
+
+    def run_batch(kind: str, day: date, ids: list[int]) -> None:
+        sent[kind] += reminder_batch_send(kind, day, ids, now=now)
+
+    def run_selector(name: str) -> None:
+        sent[name] = selector_send(name, now=now)
+
+    reminders_fan_out(now=now, publish=run_batch, publish_selector=run_selector)
     return sent
+
+
+def selector_send(name: str, *, now: datetime) -> int:
+    """A kind registered by a layer above, run whole: its selector, then the outbox."""
+    selector = _selectors.get(name)
+    if selector is None:  # unregistered since the tick: nothing to do
+        return 0
+    return email_send_once_bulk(selector(now), batch_size=BATCH_SIZE)

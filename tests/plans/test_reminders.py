@@ -358,9 +358,12 @@ def test_no_pause_over_invitation_while_awaiting_clearance_or_turned_off():
 
 
 # Pinned, like Zulip's query counts: one tick, whatever the number of people due (up to a
-# batch of 500): the due pairs; per kind the people, the emails already there, their plans
-# (three queries, four for nudges) and the outbox's own five.
-TICK_READS = 21
+# batch of 500): the due pairs; per kind the ids due (outbox keys matched in SQL); per batch
+# the people, their emails already there, their plans (three queries; for nudges four, and
+# the day's reminders) and the outbox's own five.
+TICK_READS = 24
+# The beat task's own share: the due pairs, then one query per kind for the ids due.
+FAN_OUT_READS = 4
 
 
 @pytest.mark.parametrize("count", [10, 100])
@@ -380,6 +383,61 @@ def test_the_tick_costs_the_same_queries_for_10_and_100_people_due(count):
     assert inserts == (4 if split else 2)
 
 
+def fan_out(now: datetime) -> list[tuple[str, date, list[int]]]:
+    published: list[tuple[str, date, list[int]]] = []
+    reminders.reminders_fan_out(
+        now=now,
+        publish=lambda kind, day, ids: published.append((kind, day, ids)),
+        publish_selector=lambda name: None,
+    )
+    return published
+
+
+def test_the_beat_task_only_selects_ids_and_hands_them_out_in_batches(
+    monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(reminders, "BATCH_SIZE", 4)
+    reminded = [athlete_with_plan() for _ in range(5)]  # due Wednesday
+    nudged = [athlete_with_plan(weekdays=(1, 3, 5)) for _ in range(5)]  # missed Tuesday
+    with django_assert_num_queries(FAN_OUT_READS):
+        published = fan_out(reminder_tick(WEDNESDAY))
+    assert not OutboxMessage.objects.exists()  # nothing is written by the tick itself
+    # Selected in SQL by their plans' run days: Wednesday for a reminder, Tuesday for a
+    # nudge (the batches decide whether a run is really due, or was missed).
+    assert [(kind, day, len(batch)) for kind, day, batch in published] == [
+        (Kind.RUN_REMINDER, WEDNESDAY, 4),
+        (Kind.RUN_REMINDER, WEDNESDAY, 1),
+        (Kind.MISSED_RUN_NUDGE, WEDNESDAY, 4),
+        (Kind.MISSED_RUN_NUDGE, WEDNESDAY, 1),
+    ]
+    for kind, people in ((Kind.RUN_REMINDER, reminded), (Kind.MISSED_RUN_NUDGE, nudged)):
+        assert [pk for k, _, b in published if k == kind for pk in b] == [a.pk for a in people]
+
+    # The workers run the batches: each person gets the one email meant for them.
+    for kind, day, batch in published:
+        reminders.reminder_batch_send(kind, day, batch, now=reminder_tick(WEDNESDAY))
+    assert {r.recipient for r in rows(Kind.RUN_REMINDER)} == set(reminded)
+    assert {r.recipient for r in rows(Kind.MISSED_RUN_NUDGE)} == set(nudged)
+    # The next ticks of the look-back find the written keys in SQL: no batch goes out again.
+    assert fan_out(reminder_tick(WEDNESDAY, 6, 35)) == []
+
+
+def test_a_batch_run_twice_writes_each_email_once():
+    athlete = athlete_with_plan()
+    ((kind, day, batch),) = [b for b in fan_out(reminder_tick(MONDAY)) if b[0] == "run_reminder"]
+    assert reminders.reminder_batch_send(kind, day, batch, now=reminder_tick(MONDAY)) == 1
+    assert reminders.reminder_batch_send(kind, day, batch, now=reminder_tick(MONDAY)) == 0
+    assert [r.recipient for r in rows()] == [athlete]
+
+
+def test_a_batch_reads_the_people_again_and_skips_who_turned_the_kind_off_since():
+    athlete = athlete_with_plan()
+    ((kind, day, batch),) = [b for b in fan_out(reminder_tick(MONDAY)) if b[0] == "run_reminder"]
+    preference_turn_off(user=athlete, kind=Kind.RUN_REMINDER)
+    assert reminders.reminder_batch_send(kind, day, batch, now=reminder_tick(MONDAY)) == 0
+    assert not rows()
+
+
 def test_a_tick_with_nobody_due_costs_one_query(django_assert_num_queries):
     athlete_with_plan()
     with django_assert_num_queries(1):
@@ -391,10 +449,22 @@ def test_a_tick_with_nobody_due_costs_one_query(django_assert_num_queries):
 
 
 def test_the_task_takes_no_arguments_reads_the_clock_and_can_run_twice(clock):
+    from config.celery import app
+
     athlete_with_plan()
     clock.move_to(reminder_tick(MONDAY) + timedelta(seconds=3), tick=False)
-    send_reminders()
-    send_reminders()
+    # Its batches run in this process (the real broker and worker: test_reminders_real).
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        assert send_reminders() == {
+            Kind.RUN_REMINDER: 1,
+            Kind.MISSED_RUN_NUDGE: 0,
+            Kind.PAUSE_OVER: 0,
+        }
+        send_reminders()
+    finally:
+        app.conf.task_always_eager = saved
     assert len(rows()) == 1
     assert send_reminders.ignore_result
 
