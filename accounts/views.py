@@ -73,6 +73,9 @@ def leave_group(request: HttpRequest, group_id: int) -> HttpResponse:
     return redirect("accounts:my_groups")
 
 
+JOIN_INCOMPLETE = "That join request was not complete, so nothing was changed. Please try again."
+
+
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, token: str) -> HttpResponse:
     """The page an invite link opens: sign up or log in to join, or join at once."""
@@ -92,8 +95,19 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(f"{request.path}")
         form = JoinForm(request.POST)
         if not form.is_valid() or form.cleaned_data["token"] != token:
-            messages.error(request, "That join request was not complete. Please try again.")
-            return redirect("accounts:join", token=token)
+            # The page again, with a fresh form and the reason: nothing was changed.
+            return render(
+                request,
+                "accounts/join.html",
+                {
+                    "group": group,
+                    "token": token,
+                    "already": already,
+                    "form": JoinForm(initial={"token": token}),
+                    "error": JOIN_INCOMPLETE,
+                },
+                status=400,
+            )
         try:
             membership_join(athlete=request.user, token=token)
         except InviteNotValid as exc:

@@ -22,6 +22,20 @@ def test_an_athlete_joins_by_link_later_and_twice_is_harmless(client, athlete):
     assert Membership.objects.filter(athlete=athlete, group=invite.group).count() == 1
 
 
+@pytest.mark.parametrize("posted", [{}, {"token": ""}, {"token": "another-token"}])
+def test_an_incomplete_join_request_is_a_400_that_says_so_and_joins_nothing(
+    client, athlete, posted
+):
+    invite = InviteFactory()
+    client.force_login(athlete)
+    response = client.post(reverse("accounts:join", args=[invite.token]), posted)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "That join request was not complete, so nothing was changed." in page
+    assert f'value="{invite.token}"' in page  # a fresh form, ready to send again
+    assert not Membership.objects.exists()
+
+
 def test_an_anonymous_visitor_is_offered_sign_up_with_the_invite(client):
     invite = InviteFactory()
     page = client.get(reverse("accounts:join", args=[invite.token])).content.decode()
