@@ -23,6 +23,7 @@ from coaching.access import HtmxHttpRequest, coach_required, owned_group_or_404
 from coaching.export import csv_lines
 from coaching.forms import ReviewQueryForm
 from coaching.review import SORT_LABELS, athlete_rows, count_by_status, search_rows, sort_rows
+from coaching.rows import rendered_rows
 
 PER_PAGE = 50
 COLUMNS = ("name", "week", "status", "adherence", "pain", "activity")
@@ -80,6 +81,7 @@ def group_review(request: HtmxHttpRequest, group_id: int) -> HttpResponse:
         "problems": problems,
         "page": page,
         "rows": page.object_list,
+        "row_html": rendered_rows(page.object_list),
         "total": len(rows),
         "matching": len(shown),
         "status_options": [(s, st.LABELS[s], counts[s]) for s in st.STATUSES],
