@@ -123,7 +123,8 @@ def group_export(request: HtmxHttpRequest, group_id: int) -> StreamingHttpRespon
     now = timezone.now()
     rows = sort_rows(athlete_rows([group.pk], now=now), "attention")
     name = slugify(group.name) or "group"
-    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    lines = csv_lines(rows, zone=timezone.get_current_timezone())
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{name}-{timezone.localdate(now).isoformat()}.csv"'
     )
