@@ -3,20 +3,23 @@
 Every text cell that a spreadsheet could read as a formula (it starts with = + - @, a tab or
 a carriage return) gets a leading single quote, so a name like "=HYPERLINK(...)" stays text.
 Numbers are written as numbers. The rows are computed before the first byte is sent (a fixed
-number of queries); the CSV text itself is produced line by line as the response streams.
+number of queries); the CSV text itself is produced a block of lines at a time as the response
+streams (one chunk per line cost as much as the lines themselves at 500 athletes).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.utils import timezone
 
 from coaching.review import AthleteRow
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LINES_PER_CHUNK = 100
 
 HEADER = [
     "Athlete",
@@ -49,11 +52,13 @@ def safe(value: object) -> object:
     return value
 
 
-def _day(moment: datetime | None) -> str:
-    return timezone.localtime(moment).date().isoformat() if moment else ""
+def _day(moment: datetime | None, zone: tzinfo) -> str:
+    return moment.astimezone(zone).date().isoformat() if moment else ""
 
 
-def athlete_cells(row: AthleteRow) -> list[object]:
+def athlete_cells(row: AthleteRow, zone: tzinfo | None = None) -> list[object]:
+    """The row's cells; days are in `zone` (default: the current time zone, the coach's)."""
+    zone = zone or timezone.get_current_timezone()
     return [
         row.name,
         row.status_label,
@@ -69,10 +74,10 @@ def athlete_cells(row: AthleteRow) -> list[object]:
         " ".join(str(p) for p in row.pains),
         row.trend,
         row.logs_total,
-        _day(row.last_activity),
+        _day(row.last_activity, zone),
         row.idle_days,
         row.cap_percent,
-        _day(row.joined_at),
+        _day(row.joined_at, zone),
     ]
 
 
@@ -101,18 +106,27 @@ def total_cells(rows: list[AthleteRow]) -> list[object]:
     ]
 
 
-class _Line:
-    """A file-like object whose write() hands back the line, for csv.writer in a generator."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(rows: Iterable[AthleteRow]) -> Iterator[str]:
+def csv_lines(rows: Iterable[AthleteRow], zone: tzinfo | None = None) -> Iterator[str]:
+    """The CSV text in chunks of LINES_PER_CHUNK lines; days in `zone` (default: the current
+    time zone, read now: the response may stream after the request has been handled)."""
     rows = list(rows)
-    writer = csv.writer(_Line())
-    yield "\ufeff"  # so spreadsheet apps read the names as UTF-8
-    yield writer.writerow(HEADER)
-    for row in rows:
-        yield writer.writerow([safe(cell) for cell in athlete_cells(row)])
-    yield writer.writerow([safe(cell) for cell in total_cells(rows)])
+    zone = zone or timezone.get_current_timezone()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")  # so spreadsheet apps read the names as UTF-8
+    writer.writerow(HEADER)
+    for start in range(0, len(rows), LINES_PER_CHUNK):
+        writer.writerows(
+            [safe(cell) for cell in athlete_cells(row, zone)]
+            for row in rows[start : start + LINES_PER_CHUNK]
+        )
+        yield _drain(buffer)
+    writer.writerow([safe(cell) for cell in total_cells(rows)])
+    yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text

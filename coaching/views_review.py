@@ -23,6 +23,7 @@ from coaching.access import HtmxHttpRequest, coach_required, owned_group_or_404
 from coaching.export import csv_lines
 from coaching.forms import ReviewQueryForm
 from coaching.review import SORT_LABELS, athlete_rows, count_by_status, search_rows, sort_rows
+from coaching.rows import rendered_rows
 
 PER_PAGE = 50
 COLUMNS = ("name", "week", "status", "adherence", "pain", "activity")
@@ -80,6 +81,7 @@ def group_review(request: HtmxHttpRequest, group_id: int) -> HttpResponse:
         "problems": problems,
         "page": page,
         "rows": page.object_list,
+        "row_html": rendered_rows(page.object_list),
         "total": len(rows),
         "matching": len(shown),
         "status_options": [(s, st.LABELS[s], counts[s]) for s in st.STATUSES],
@@ -121,7 +123,8 @@ def group_export(request: HtmxHttpRequest, group_id: int) -> StreamingHttpRespon
     now = timezone.now()
     rows = sort_rows(athlete_rows([group.pk], now=now), "attention")
     name = slugify(group.name) or "group"
-    response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv; charset=utf-8")
+    lines = csv_lines(rows, zone=timezone.get_current_timezone())
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{name}-{timezone.localdate(now).isoformat()}.csv"'
     )

@@ -171,59 +171,62 @@ def pain_log_record(
             "Before your first log, please agree to us storing it and your coaches seeing it."
         )
 
-    with transaction.atomic():
-        if run is not None:
-            enrollment = _locked(run.enrollment_id)
-            if enrollment.athlete_id != athlete.pk:
-                raise SymptomsError("That run is not on your plan.")
-            run = PlannedRun.objects.get(pk=run.pk)  # as it is now that the plan is ours
-            existing = PainLog.objects.filter(run=run).first()
-            if existing is not None:
-                return _seen(existing)
-            if run.status != PlannedRun.Status.DONE:
-                raise SymptomsError(
-                    "This run is not marked done yet. Mark it done first, then tell us how "
-                    "your back felt."
-                )
-            previous = _previous_run_logs(athlete, run)
-        else:
-            found = plans.current_enrollment(athlete)
-            enrollment = _locked(found.pk) if found is not None else None
-            if submission is not None:
-                existing = PainLog.objects.filter(athlete=athlete, submission=submission).first()
+    # Losing a race to save the same log (the run's, or a check-in sent twice) rolls ours back
+    # whole, then answers with the winner: no savepoint around the insert, one round trip less.
+    try:
+        with transaction.atomic():
+            if run is not None:
+                enrollment = _locked(run.enrollment_id)
+                if enrollment.athlete_id != athlete.pk:
+                    raise SymptomsError("That run is not on your plan.")
+                run = PlannedRun.objects.get(pk=run.pk)  # as it is now that the plan is ours
+                existing = PainLog.objects.filter(run=run).first()
                 if existing is not None:
                     return _seen(existing)
-            _check_checkin_allowed(enrollment, plans.local_today(athlete, now))
-            previous = []
+                if run.status != PlannedRun.Status.DONE:
+                    raise SymptomsError(
+                        "This run is not marked done yet. Mark it done first, then tell us how "
+                        "your back felt."
+                    )
+                previous = _previous_run_logs(athlete, run)
+            else:
+                found = plans.current_enrollment(athlete)
+                enrollment = _locked(found.pk) if found is not None else None
+                if submission is not None:
+                    existing = PainLog.objects.filter(
+                        athlete=athlete, submission=submission
+                    ).first()
+                    if existing is not None:
+                        return _seen(existing)
+                _check_checkin_allowed(enrollment, plans.local_today(athlete, now))
+                previous = []
 
-        verdict = assess(report, previous)
-        log = PainLog(
-            athlete=athlete,
-            enrollment=enrollment,
-            run=run,
-            kind=kind,
-            where=places,
-            note=note,
-            submission=submission,
-            created_at=now,
-            action=verdict.action,
-            reasons=list(verdict.reasons),
-            rules=list(verdict.rules),
-            pain=report.pain,
-            eased_after_warmup=report.eased_after_warmup,
-            **{name: getattr(report, name) for name in SYMPTOM_FIELDS},
-        )
-        try:
-            with transaction.atomic():  # a savepoint: losing a race must not spoil ours
-                log.save(force_insert=True)
-        except IntegrityError:
-            winner = _same_log(athlete, run, submission)
-            if winner is None:  # the error was about something else
-                raise
-            return _seen(winner)
-        _apply(log, verdict, enrollment, now)
-        if verdict.is_red_flag:
-            _alert_coaches(log)
+            verdict = assess(report, previous)
+            log = PainLog(
+                athlete=athlete,
+                enrollment=enrollment,
+                run=run,
+                kind=kind,
+                where=places,
+                note=note,
+                submission=submission,
+                created_at=now,
+                action=verdict.action,
+                reasons=list(verdict.reasons),
+                rules=list(verdict.rules),
+                pain=report.pain,
+                eased_after_warmup=report.eased_after_warmup,
+                **{name: getattr(report, name) for name in SYMPTOM_FIELDS},
+            )
+            log.save(force_insert=True)
+            _apply(log, verdict, enrollment, now)
+            if verdict.is_red_flag:
+                _alert_coaches(log)
+    except IntegrityError:
+        winner = _same_log(athlete, run, submission)
+        if winner is None:  # the error was about something else
+            raise
+        return _seen(winner)
     log.created = True
     return log
 

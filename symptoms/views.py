@@ -51,18 +51,21 @@ class HtmxHttpRequest(HttpRequest):
 def log_for_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """The form for one run (GET) and saving it (POST); a logged run shows its verdict."""
     run = _own_run_or_404(request, run_id)
-    existing = PainLog.objects.filter(run=run).select_related("run", "enrollment").first()
-    if existing is not None:
-        if request.htmx:
-            return _verdict(request, existing, already=True)
-        return redirect("symptoms:log_detail", log_id=existing.pk)
-    if not has_consent(request.user):
-        return _ask_consent(request, reverse("symptoms:log_for_run", args=[run.pk]))
     if request.method == "GET":
+        existing = _run_log(run)
+        if existing is not None:
+            return _logged(request, existing)
+        if not has_consent(request.user):
+            return _ask_consent(request, reverse("symptoms:log_for_run", args=[run.pk]))
         return _log_form(request, log_form_context(request, run))
 
+    # A POST goes straight to the service, which checks consent and "already logged?" anyway
+    # (under the plan's lock): asking here too cost two queries on every log.
     form = RunPainForm(request.POST)
     if not form.is_valid():
+        existing = _run_log(run)
+        if existing is not None:  # a second tab's form: show what was logged, not its errors
+            return _logged(request, existing)
         return _log_form(request, log_form_context(request, run, form), status=400)
     try:
         log = pain_log_record(athlete=request.user, run=run, **form.service_kwargs())
@@ -71,8 +74,21 @@ def log_for_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     except SymptomsError as exc:
         _add_error(form, exc)
         return _log_form(request, log_form_context(request, run, form), status=409)
+    if not log.created:
+        return _logged(request, log)
     if request.htmx:
-        return _verdict(request, log, already=not log.created)
+        return _verdict(request, log)
+    return redirect("symptoms:log_detail", log_id=log.pk)
+
+
+def _run_log(run: PlannedRun) -> PainLog | None:
+    return PainLog.objects.filter(run=run).select_related("run", "enrollment").first()
+
+
+def _logged(request: HtmxHttpRequest, log: PainLog) -> HttpResponse:
+    """A run logged before: its verdict (htmx), or the page of it."""
+    if request.htmx:
+        return _verdict(request, log, already=True)
     return redirect("symptoms:log_detail", log_id=log.pk)
 
 

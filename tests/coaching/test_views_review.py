@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from tests.coaching.conftest import crowd, member
+from tests.coaching.conftest import crowd, do_runs, later, log, member
 from tests.factories import CoachFactory, GroupFactory
 
 pytestmark = pytest.mark.django_db
@@ -243,3 +243,72 @@ def test_the_coach_home_costs_the_same_queries_for_5_50_and_500(
     with django_assert_num_queries(HOME_BUDGET):
         page = client.get(reverse("coaching:home")).content.decode()
     assert f"{size} athletes" in page and "3 athletes" in page
+
+
+# --- Rendered rows are cached under what they show ----------------------------------------------
+
+
+def _row_of(page: str, name: str) -> str:
+    match = re.search(
+        rf'<tr class="[^"]*">\s*<th scope="row"[^>]*><a [^>]*>{name}</a>.*?</tr>', page, re.S
+    )
+    assert match, f"no row for {name}"
+    return match.group(0)
+
+
+def test_a_red_flag_shows_on_the_next_view_of_the_page(signed_in, clock, group):
+    athlete = member(group, "on_track", name="Ria Flag")
+    page = signed_in.get(review_url(group)).content.decode()
+    assert "On track" in _row_of(page, "Ria Flag")
+    again = signed_in.get(review_url(group)).content.decode()  # the row from the cache
+    assert _row_of(again, "Ria Flag") == _row_of(page, "Ria Flag")
+
+    plan = athlete.enrollments.get()
+    (run,) = do_runs(plan, 1)
+    log(run, pain=2, bladder_bowel=True)
+
+    row = _row_of(signed_in.get(review_url(group)).content.decode(), "Ria Flag")
+    assert "is-red-flag" in row and "Urgent" in row and "2<small>/10</small>" in row
+    htmx_row = _row_of(signed_in.get(review_url(group), **HTMX).content.decode(), "Ria Flag")
+    assert htmx_row == row
+
+
+def test_a_cached_row_follows_the_days_passing(signed_in, clock, group):
+    member(group, "on_track", name="Day Counter")
+    assert "today" in _row_of(signed_in.get(review_url(group)).content.decode(), "Day Counter")
+    later(clock, days=3)  # Thursday: Wednesday's run was not done
+    row = _row_of(signed_in.get(review_url(group)).content.decode(), "Day Counter")
+    assert "3 days ago" in row and "1 missed run" in row
+
+
+def test_the_row_key_covers_every_field_of_the_row():
+    from dataclasses import fields, replace
+    from datetime import UTC, date, datetime
+
+    from coaching.review import AthleteRow
+    from coaching.rows import row_key
+
+    row = AthleteRow(
+        athlete_id=1,
+        name="A",
+        email="a@example.com",
+        time_zone="UTC",
+        joined_at=datetime(2026, 5, 1, tzinfo=UTC),
+        today=date(2026, 5, 4),
+    )
+    changed = {
+        int: 7,
+        str: "other",
+        bool: True,
+        list: [3, 4],
+        set: {9},
+    }
+    for f in fields(AthleteRow):
+        value = getattr(row, f.name)
+        if isinstance(value, (datetime, date)):
+            other = value.replace(year=2025)
+        elif value is None:
+            other = date(2026, 1, 1) if "on" in f.name or f.name == "today" else 5
+        else:
+            other = changed[type(value)]
+        assert row_key(replace(row, **{f.name: other})) != row_key(row), f.name

@@ -223,6 +223,10 @@ def test_a_second_submission_shows_the_first_verdict(signed_in, done_run):
     htmx = text(signed_in.post(url(done_run), answers(pain="9"), **HTMX))
     assert "You have logged this run already" in htmx
     assert text(signed_in.get(url(done_run), **HTMX)).count("logged this run already") == 1
+    # A stale second form sent empty gets the first verdict too, not the form's errors.
+    stale = signed_in.post(url(done_run), {})
+    assert stale.status_code == 302
+    assert stale["Location"] == reverse("symptoms:log_detail", args=[log.pk])
 
 
 def test_the_verdict_page_is_the_athletes_own(client, done_run):
