@@ -72,3 +72,25 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args):
     # bypass_csp lets the accessibility checker inject axe-core; our own scripts never need it.
     return {**browser_context_args, "bypass_csp": True, "viewport": {"width": 390, "height": 844}}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases, and no stray connection left when they are dropped.
+
+    Playwright's sync API keeps an event loop on the test thread, so Django's per-context
+    connections can leave one behind from an earlier test that nothing can reach to close;
+    PostgreSQL then refuses to drop the test database "being accessed by other users".
+    """
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if connection.vendor != "postgresql":
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
