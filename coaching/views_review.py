@@ -24,6 +24,8 @@ from coaching.export import csv_lines
 from coaching.forms import ReviewQueryForm
 from coaching.review import SORT_LABELS, athlete_rows, count_by_status, search_rows, sort_rows
 from coaching.rows import rendered_rows
+from symptoms.models import PainDataRead
+from symptoms.services import pain_data_reads_record
 
 PER_PAGE = 50
 COLUMNS = ("name", "week", "status", "adherence", "pain", "activity")
@@ -92,6 +94,13 @@ def group_review(request: HtmxHttpRequest, group_id: int) -> HttpResponse:
         "page_links": _page_links(base, state, page),
         "search_max": ReviewQueryForm.base_fields["q"].max_length,
     }
+    # The rows show each athlete's last pain and its trend: the read is audited, athlete by
+    # athlete, for those on this page who have logged any.
+    pain_data_reads_record(
+        coach=request.user,
+        athlete_ids=[r.athlete_id for r in page.object_list if r.logs_total],
+        page=PainDataRead.Page.GROUP_REVIEW,
+    )
     template = "coaching/review.html"
     fragment = request.htmx and not request.htmx.history_restore_request
     if fragment:
@@ -122,6 +131,11 @@ def group_export(request: HtmxHttpRequest, group_id: int) -> StreamingHttpRespon
     group = owned_group_or_404(request.user, group_id)
     now = timezone.now()
     rows = sort_rows(athlete_rows([group.pk], now=now), "attention")
+    pain_data_reads_record(
+        coach=request.user,
+        athlete_ids=[r.athlete_id for r in rows if r.logs_total],
+        page=PainDataRead.Page.GROUP_EXPORT,
+    )
     name = slugify(group.name) or "group"
     lines = csv_lines(rows, zone=timezone.get_current_timezone())
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")

@@ -243,6 +243,9 @@ class PainDataRead(models.Model):
     class Page(models.TextChoices):
         ATHLETE = "coaching:athlete", "Athlete page (coach)"
         HISTORY = "symptoms:athlete_history", "Pain history (coach)"
+        # The group pages show each athlete's last pain and its trend.
+        GROUP_REVIEW = "coaching:group_review", "Group review (coach)"
+        GROUP_EXPORT = "coaching:group_export", "Group CSV export (coach)"
 
     coach = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -259,7 +262,14 @@ class PainDataRead(models.Model):
         indexes = [models.Index("athlete", "read_at", name="paindataread_athlete_read")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(page__in=["coaching:athlete", "symptoms:athlete_history"]),
+                condition=Q(
+                    page__in=[
+                        "coaching:athlete",
+                        "symptoms:athlete_history",
+                        "coaching:group_review",
+                        "coaching:group_export",
+                    ]
+                ),
                 name="paindataread_page_valid",
             ),
         ]

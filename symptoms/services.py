@@ -562,3 +562,15 @@ def pain_data_read_record(*, coach: User, athlete: User, page: str) -> PainDataR
     return PainDataRead.objects.create(
         coach=coach, coach_name=str(coach)[:80], athlete=athlete, page=page
     )
+
+
+def pain_data_reads_record(*, coach: User, athlete_ids: Iterable[int], page: str) -> int:
+    """Audit a coach's read of several athletes' pain data at once (a group page): one row
+    each, in one query whatever their number. Returns how many were recorded."""
+    now = timezone.now()
+    name = str(coach)[:80]
+    reads = PainDataRead.objects.bulk_create(
+        PainDataRead(coach=coach, coach_name=name, athlete_id=pk, page=page, read_at=now)
+        for pk in dict.fromkeys(athlete_ids)
+    )
+    return len(reads)

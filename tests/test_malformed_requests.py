@@ -326,7 +326,14 @@ def owner(pattern: Pattern, row: Row) -> str:
 
 # Tables a refused request may still write: the sign-in throttle logs a failed login (a 400 on
 # the login page), and a session may be saved (a message for the next page).
-MAY_CHANGE_WHEN_REFUSED = {"axes.AccessAttempt", "axes.AccessFailureLog", "sessions.Session"}
+# The review page answers a bad query with 400, says so and shows the group as it would
+# without it: that shows pain data, and the read is audited.
+MAY_CHANGE_WHEN_REFUSED = {
+    "axes.AccessAttempt",
+    "axes.AccessFailureLog",
+    "sessions.Session",
+    "symptoms.PainDataRead",
+}
 
 
 def row_counts() -> dict[str, int]:

@@ -358,10 +358,40 @@ def test_a_coach_reading_pain_data_is_recorded(people, client, url, page):
     assert timezone.now() - read.read_at < timedelta(minutes=1)
 
 
+@pytest.mark.parametrize(
+    ("url", "page"),
+    [
+        ("coaching:group_review", PainDataRead.Page.GROUP_REVIEW),
+        ("coaching:group_export", PainDataRead.Page.GROUP_EXPORT),
+    ],
+)
+def test_a_group_page_records_a_read_for_each_athlete_whose_pain_it_shows(
+    people, client, url, page
+):
+    coach, athlete, group = people
+    newcomer = UserFactory(display_name="Nell Newcomer")  # in the group, nothing logged yet
+    group.memberships.create(athlete=newcomer)
+    PainDataRead.objects.all().delete()
+    client.force_login(coach)
+    response = client.get(reverse(url, args=[group.pk]))
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert b"Nell Newcomer" in body and b"Ana Athlete" in body
+    read = PainDataRead.objects.get()
+    assert (read.coach, read.coach_name, read.athlete, read.page) == (
+        coach,
+        "Casey Coach",
+        athlete,
+        page,
+    )
+
+
 def test_a_refused_read_is_not_recorded(people, client):
     _coach, athlete, _group = people
     PainDataRead.objects.all().delete()
     client.force_login(CoachFactory())
     assert client.get(reverse("symptoms:athlete_history", args=[athlete.pk])).status_code == 404
     assert client.get(reverse("coaching:athlete", args=[athlete.pk])).status_code == 404
+    assert client.get(reverse("coaching:group_review", args=[_group.pk])).status_code == 404
+    assert client.get(reverse("coaching:group_export", args=[_group.pk])).status_code == 404
     assert not PainDataRead.objects.exists()
