@@ -564,13 +564,29 @@ def pain_data_read_record(*, coach: User, athlete: User, page: str) -> PainDataR
     )
 
 
+# A group page read again within this window is the same read: the coach refreshing, sorting
+# or filtering the review page does not add a row per athlete each time.
+GROUP_READ_WINDOW = timedelta(hours=1)
+
+
 def pain_data_reads_record(*, coach: User, athlete_ids: Iterable[int], page: str) -> int:
     """Audit a coach's read of several athletes' pain data at once (a group page): one row
-    each, in one query whatever their number. Returns how many were recorded."""
+    per athlete, unless this coach read that athlete on this page within the last
+    ``GROUP_READ_WINDOW``. Two queries whatever their number. Returns how many were recorded.
+    """
     now = timezone.now()
+    ids = list(dict.fromkeys(athlete_ids))
+    if not ids:
+        return 0
+    recent = set(
+        PainDataRead.objects.filter(
+            coach=coach, page=page, athlete_id__in=ids, read_at__gt=now - GROUP_READ_WINDOW
+        ).values_list("athlete_id", flat=True)
+    )
     name = str(coach)[:80]
     reads = PainDataRead.objects.bulk_create(
         PainDataRead(coach=coach, coach_name=name, athlete_id=pk, page=page, read_at=now)
-        for pk in dict.fromkeys(athlete_ids)
+        for pk in ids
+        if pk not in recent
     )
     return len(reads)

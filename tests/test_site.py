@@ -71,3 +71,15 @@ def test_the_production_profile_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_postgresql_plans_for_ssds_so_a_group_is_read_by_key():
+    from django.db import connection
+
+    from tests.conftest import need
+
+    need("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL URL")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone()[0] == "1.1"

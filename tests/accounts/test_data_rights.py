@@ -386,6 +386,22 @@ def test_a_group_page_records_a_read_for_each_athlete_whose_pain_it_shows(
     )
 
 
+def test_a_group_page_read_again_within_the_hour_is_the_same_read(people, client, time_machine):
+    coach, athlete, group = people
+    PainDataRead.objects.all().delete()
+    client.force_login(coach)
+    url = reverse("coaching:group_review", args=[group.pk])
+    for _ in range(3):  # refreshing, sorting, filtering
+        assert client.get(url, {"sort": "name"}).status_code == 200
+    assert PainDataRead.objects.count() == 1
+    time_machine.shift(timedelta(minutes=61))
+    assert client.get(url).status_code == 200
+    assert PainDataRead.objects.count() == 2
+    # Another page is another read.
+    assert client.get(reverse("coaching:group_export", args=[group.pk])).status_code == 200
+    assert PainDataRead.objects.filter(page=PainDataRead.Page.GROUP_EXPORT).count() == 1
+
+
 def test_a_refused_read_is_not_recorded(people, client):
     _coach, athlete, _group = people
     PainDataRead.objects.all().delete()

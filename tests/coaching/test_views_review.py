@@ -195,10 +195,10 @@ def test_an_empty_group_invites_the_coach_to_share_the_link(signed_in, group):
 
 # session, coach, the group, the nav's "has the coach a plan?", then athlete_rows' five
 # (memberships, plans, runs to come, recent pain logs, pain log totals), and the audit of the
-# pain data read (one insert for the page's rows).
-REVIEW_BUDGET = 10
-# session, coach, the group, then athlete_rows' five, and the audit.
-EXPORT_BUDGET = 9
+# pain data read (the reads of the last hour, one insert for the page's rows).
+REVIEW_BUDGET = 11
+# session, coach, the group, then athlete_rows' five, and the audit's two.
+EXPORT_BUDGET = 10
 
 
 @pytest.mark.parametrize("size", [5, 50, 500])
@@ -214,7 +214,8 @@ def test_the_review_page_costs_the_same_queries_for_5_50_and_500(
     with django_assert_max_num_queries(REVIEW_BUDGET):
         response = client.get(review_url(group, status="urgent", sort="-pain", q="crowd"))
     assert response.status_code == 200
-    with django_assert_num_queries(REVIEW_BUDGET - 1):  # the fragment has no nav
+    # The fragment has no nav (its rows may have been read within the hour: no audit insert).
+    with django_assert_max_num_queries(REVIEW_BUDGET - 1):
         assert client.get(review_url(group, page=2), **HTMX).status_code == 200
 
 
