@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The suite runs in this many processes (pytest-xdist); each has its own test database.
+# The suite runs in this many processes (pytest-xdist; worksteal keeps both busy to the end,
+# where the long fuzz tests sit); each has its own test database and Redis database.
 TEST_WORKERS ?= 2
 
 .PHONY: install run test lint format migrate seed worker beat bench clean
@@ -39,7 +40,7 @@ format: install
 
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=15
 
 # The full stack on a machine with Redis (REDIS_URL must be set, e.g. redis://127.0.0.1:6379/0).
 worker: install
