@@ -201,7 +201,23 @@ class Audit:
         return round(statistics.median(self.accessibility))
 
 
-def lighthouse(url: str, cookie: str) -> dict:
+# Lighthouse sometimes loses the trace of a page load ("Something went wrong with recording
+# the trace", NO_NAVSTART) and says to run it again: once more, then it counts as a failure.
+RETRYABLE = ("Please run Lighthouse again",)
+
+
+def lighthouse(url: str, cookie: str, *, tries: int = 2) -> dict:
+    for attempt in range(1, tries + 1):
+        try:
+            return _lighthouse_once(url, cookie)
+        except RuntimeError as exc:
+            if attempt == tries or not any(text in str(exc) for text in RETRYABLE):
+                raise
+            print(f"[frontend] Lighthouse lost the trace of {url}; running it again", flush=True)
+    raise AssertionError("unreachable")
+
+
+def _lighthouse_once(url: str, cookie: str) -> dict:
     if not LIGHTHOUSE.exists():
         raise RuntimeError("Lighthouse is not installed: run `npm ci` in bench/.")
     with tempfile.TemporaryDirectory(prefix="bench-lh-") as tmp:

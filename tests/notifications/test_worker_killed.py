@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 import redis
 from django.conf import settings
@@ -64,6 +65,15 @@ def stop(worker: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(timeout=10)
+
+
+def wait_for(condition, timeout: float = 30) -> bool:
+    deadline = clock.monotonic() + timeout
+    while clock.monotonic() < deadline:
+        if condition():
+            return True
+        clock.sleep(0.1)
+    return False
 
 
 def wait_until(condition, what: str, timeout: float = 30) -> None:
@@ -147,3 +157,83 @@ def test_a_worker_killed_mid_batch_loses_nothing(smtp, runner, tmp_path):
     assert received.pop(held) == 2
     assert set(received.values()) == {1}
     assert OutboxMessage.objects.get(pk=rows[held]).attempts == 2
+
+
+def test_a_worker_killed_mid_reminder_batch_leaves_no_reminder_unsent(smtp, tmp_path):
+    """The beat tick hands a batch of athletes to a worker, which dies half-way through it
+    (its outbox insert held on a lock). Nothing was written; the next tick of the look-back
+    hands them out again and each athlete gets exactly one reminder. The dead worker's batch,
+    redelivered an hour later, adds nothing."""
+    from plans.tasks import fan_out_to_workers, send_reminder_batch
+    from tests.plans.test_reminders_real import athlete_due_now
+
+    need_redis()
+    need("PostgreSQL", connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL")
+    log = tmp_path / "worker.log"
+    athletes = [athlete_due_now()[0] for _ in range(12)]
+    tick = timezone.now()
+    # One session holds the lock; another watches (a transaction sees pg_stat_activity as it
+    # was when it first looked, so the holder could not).
+    with (
+        psycopg.connect(database_url(), autocommit=False) as holder,
+        psycopg.connect(database_url(), autocommit=True) as watcher,
+    ):
+        # Reads go on; the batch's insert into the outbox waits for the lock.
+        holder.execute("LOCK TABLE notifications_outboxmessage IN SHARE ROW EXCLUSIVE MODE")
+        assert fan_out_to_workers(tick)["run_reminder"] == 12
+        doomed = start_worker("doomed", smtp.port, log)
+        try:
+            if not wait_for(lambda: waiting_insert(watcher), 60):
+                pytest.fail("the batch never reached its insert:\n" + log.read_text())
+            stop(doomed, signal.SIGKILL)  # the whole worker, mid-batch
+            # The database drops the dead client's session (done here at once, so the held
+            # insert cannot slip through when the lock goes).
+            watcher.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO \"notif%%'"
+            )
+        finally:
+            stop(doomed, signal.SIGKILL)
+            holder.rollback()
+    assert not OutboxMessage.objects.exists()  # the batch wrote nothing
+
+    second = start_worker("restarted", smtp.port, log)
+    try:
+        # The next tick, five minutes on, still looks back over the reminder time.
+        assert fan_out_to_workers(tick + timedelta(minutes=5))["run_reminder"] == 12
+        wait_until(lambda: len(smtp.messages) == 12, "the twelve reminders", 60)
+        # Redis hands the dead worker's batch out again after its visibility timeout.
+        ids = sorted(a.pk for a in athletes)
+        day = OutboxMessage.objects.values_list("dedupe_key", flat=True)[0].rsplit(":", 1)[1]
+        send_reminder_batch.delay("run_reminder", day, ids, tick.isoformat())
+        wait_until(lambda: not redis_queue_length(), "the redelivered batch to run")
+        clock.sleep(1)
+    finally:
+        stop(second)
+        forget_unacked_batches()
+    assert Counter(m["To"] for m in smtp.messages) == Counter(a.email for a in athletes)
+    assert OutboxMessage.objects.count() == OutboxMessage.objects.filter(status=Status.SENT).count()
+    assert OutboxMessage.objects.count() == 12
+
+
+def waiting_insert(holder) -> bool:
+    return bool(
+        holder.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE 'INSERT INTO \"notif%%'"
+        ).fetchone()
+    )
+
+
+def redis_queue_length() -> int:
+    with redis.Redis.from_url(settings.REDIS_URL) as r:
+        return r.llen("celery")
+
+
+def forget_unacked_batches() -> None:
+    """Drop the dead worker's unacknowledged reminder batch from Redis (see forget_unacked)."""
+    with redis.Redis.from_url(settings.REDIS_URL) as r:
+        for tag, raw in r.hgetall("unacked").items():
+            if json.loads(raw)[0]["headers"].get("task") == "plans.send_reminder_batch":
+                r.hdel("unacked", tag)
+                r.zrem("unacked_index", tag)
