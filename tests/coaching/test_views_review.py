@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -226,7 +227,10 @@ def test_the_export_costs_the_same_queries_for_5_50_and_500(
     group = GroupFactory(coach=CoachFactory())
     crowd(group, size, timezone.now())
     client.force_login(group.coach)
-    with django_assert_num_queries(EXPORT_BUDGET):
+    # SQLite takes at most 999 parameters in a statement, so there Django writes the audit's
+    # 500 rows in three inserts; PostgreSQL has no such limit.
+    split = connection.vendor == "sqlite" and size == 500
+    with django_assert_num_queries(EXPORT_BUDGET + (2 if split else 0)):
         response = client.get(reverse("coaching:group_export", args=[group.pk]))
         lines = b"".join(response.streaming_content).decode().splitlines()
     assert len(lines) == size + 2  # header, athletes, totals
