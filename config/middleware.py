@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template.loader import render_to_string
 
 log = logging.getLogger(__name__)
@@ -32,17 +33,38 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not isinstance(exception, DATABASE_GONE):
             return None
-        log.warning(
-            "Database unavailable during %s %s; answered 503.",
-            request.method,
-            request.path,
-            exc_info=exception,
-        )
-        for connection in connections.all(initialized_only=True):
-            if not connection.in_atomic_block:
-                connection.close_if_unusable_or_obsolete()
-        response = HttpResponse(render_to_string("503.html"), status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return database_unavailable(request, exception)
+
+
+DATABASE_GONE = (OperationalError, InterfaceError)
+
+
+def database_unavailable(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 503 page for a request whose database went away, the dead connection dropped."""
+    log.warning(
+        "Database unavailable during %s %s; answered 503.",
+        request.method,
+        request.path,
+        exc_info=exception,
+    )
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The site's 500 page (handler500), rendered without a request context.
+
+    A database that went away before the view ran -- while a middleware loads the session or
+    the signed-in person -- reaches Django's error handling, not process_exception above: it
+    gets the same 503 page. Django calls this inside its ``except``, so the error is at hand.
+    """
+    exception = sys.exc_info()[1]
+    if isinstance(exception, DATABASE_GONE):
+        return database_unavailable(request, exception)
+    return HttpResponseServerError(render_to_string("500.html"))

@@ -19,3 +19,6 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The 500 page; a database gone before the view ran gets the 503 page (config/middleware.py).
+handler500 = "config.middleware.server_error"

@@ -517,6 +517,31 @@ def test_the_database_dying_mid_mark_done_gives_an_error_page_and_saves_nothing(
         assert plan.events.filter(kind=PlanEvent.Kind.WEEK_ADVANCED).count() == 1, where
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("where", "point"),
+    [
+        ("loading the session", KillPoint('SELECT "django_session"', before=True)),
+        ("loading the signed-in person", KillPoint('SELECT "accounts_user"', before=True)),
+    ],
+)
+def test_the_database_dying_before_the_view_gives_the_same_503(where, point):
+    """In a middleware, before any view: Django's error handling, then the 503 page."""
+    need_postgresql()
+    athlete = UserFactory()
+    plan = EnrollmentFactory(athlete=athlete)
+    client = signed_in(athlete)
+    client.raise_request_exception = False  # answer as to a browser, not re-raised here
+    url = reverse("plans:run_done", args=[next_run(plan).pk])
+    before = plan_state(plan)
+    with connection_killed(point) as killed:
+        response = client.post(url, {"note": "Easy"})
+    assert len(killed) == 1, where
+    assert_friendly_503(response, where)
+    assert plan_state(plan) == before, where
+    assert client.post(url, {"note": "Easy"}).status_code == 302, where
+
+
 def test_the_error_pages_render_without_the_database(monkeypatch):
     """The 503 and 500 pages need no request context: they render with every query refused."""
     from django.db.backends.utils import CursorWrapper
