@@ -16,7 +16,7 @@ from datetime import datetime, tzinfo
 
 from django.utils import timezone
 
-from coaching.review import AthleteRow
+from coaching.review import AthleteRow, athlete_zone
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LINES_PER_CHUNK = 100
@@ -57,7 +57,8 @@ def _day(moment: datetime | None, zone: tzinfo) -> str:
 
 
 def athlete_cells(row: AthleteRow, zone: tzinfo | None = None) -> list[object]:
-    """The row's cells; days are in `zone` (default: the current time zone, the coach's)."""
+    """The row's cells. "Last active" is the athlete's own date, the calendar "days since last
+    activity" counts in; "Joined" is in `zone` (default: the current time zone, the coach's)."""
     zone = zone or timezone.get_current_timezone()
     return [
         row.name,
@@ -74,7 +75,7 @@ def athlete_cells(row: AthleteRow, zone: tzinfo | None = None) -> list[object]:
         " ".join(str(p) for p in row.pains),
         row.trend,
         row.logs_total,
-        _day(row.last_activity, zone),
+        _day(row.last_activity, athlete_zone(row.time_zone)),
         row.idle_days,
         row.cap_percent,
         _day(row.joined_at, zone),

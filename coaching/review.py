@@ -157,7 +157,7 @@ def athlete_rows(
                 time_zone=time_zone,
                 joined_at=joined_at,
             )
-            row.today = now.astimezone(_zone(time_zone)).date()
+            row.today = now.astimezone(athlete_zone(time_zone)).date()
         row.group_ids.add(group_id)
     if not rows:
         return []
@@ -178,7 +178,7 @@ def athlete_rows(
     }
 
     for row in rows.values():
-        zone = _zone(row.time_zone)
+        zone = athlete_zone(row.time_zone)
         plan = plans.get(row.athlete_id)
         pain = totals.get(row.athlete_id, {})
         row.pains = recent.get(row.athlete_id, [])
@@ -231,7 +231,8 @@ def _fill_plan(row: AthleteRow, plan: dict, planned: list[tuple[int, int, date]]
     )
 
 
-def _zone(name: str) -> zoneinfo.ZoneInfo:
+def athlete_zone(name: str) -> zoneinfo.ZoneInfo:
+    """An athlete's stored time zone, or UTC for a name zoneinfo does not know."""
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

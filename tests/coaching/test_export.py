@@ -86,6 +86,17 @@ def test_it_exports_one_row_per_athlete_and_totals(client, clock, group):
         assert not any(cell[:1] in "=+-@\t\r" and cell for cell in row)
 
 
+def test_last_active_is_the_athletes_own_date_as_the_days_since_are(client, clock, group):
+    # Monday 08:00 UTC is still Sunday evening in Honolulu: the run was "today" for them.
+    athlete = member(group, "on_track", name="Hana")
+    athlete.time_zone = "Pacific/Honolulu"
+    athlete.save()
+    client.force_login(group.coach)
+    rows = read(client.get(reverse("coaching:group_export", args=[group.pk])))
+    hana = dict(zip(HEADER, rows[1], strict=True))
+    assert (hana["Last active"], hana["Days since last activity"]) == ("2026-05-03", "0")
+
+
 def test_an_empty_group_exports_a_header_and_zero_totals(client, group):
     client.force_login(group.coach)
     rows = read(client.get(reverse("coaching:group_export", args=[group.pk])))
