@@ -1,17 +1,22 @@
 """Who gets a run-day reminder, a missed-run nudge or a pause-over invitation at a beat tick.
 
-A tick (``reminders_send``, run by ``plans.tasks.send_reminders`` every 5 minutes on a crontab,
-in UTC) works in bulk, with a fixed number of queries per batch of people, never per person:
+A tick runs every 5 minutes on a crontab, in UTC, in two steps, with a fixed number of queries
+per kind or per batch of people, never per person:
 
-1. One query reads the distinct (time zone, reminder time) pairs of athletes with an open
-   plan; ``notifications.localtime`` says which pairs have their local reminder time inside
-   this tick's window, and on which local date.
-2. Per kind, one query reads the people behind those pairs who would receive that kind
-   (``wants_email``: switched on and address confirmed) and whose plan is in the right state.
-3. Per batch of people: one query drops those whose email for that day exists already; a few
-   load their plans (open enrollment, planned rows, last run day, when the plan last started);
-   the decisions below (plain Python, no queries) pick who gets what; ``email_send_once_bulk``
-   writes the outbox rows and enqueues the sends after commit.
+1. The tick itself (``reminders_fan_out``; the beat task ``plans.tasks.send_reminders``): one
+   query reads the distinct (time zone, reminder time) pairs of athletes with an open plan, and
+   ``notifications.localtime`` says which pairs have their local reminder time inside this
+   tick's window, and on which local date. Then per kind one query reads the ids of the people
+   behind those pairs who would receive that kind (``wants_email``: switched on and address
+   confirmed), whose plan is in the right state and could have a run that day, and whose email
+   for the day is not in the outbox yet. They are handed out in batches of ``BATCH_SIZE``.
+2. Each batch, on a worker (``reminder_batch_send``): the people are read again, those whose
+   email exists are dropped, a few queries load their plans (open enrollment, planned rows,
+   last run day, when the plan last started); the decisions below (plain Python, no queries)
+   pick who gets what; ``email_send_once_bulk`` writes the outbox rows and enqueues the sends
+   after commit.
+
+``reminders_send`` runs both steps in one process (tests, the shell).
 
 How "due" is decided, at local date ``d`` (the date of the reminder time in the window):
 
