@@ -96,18 +96,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         form = JoinForm(request.POST)
         if not form.is_valid() or form.cleaned_data["token"] != token:
             # The page again, with a fresh form and the reason: nothing was changed.
-            return render(
-                request,
-                "accounts/join.html",
-                {
-                    "group": group,
-                    "token": token,
-                    "already": already,
-                    "form": JoinForm(initial={"token": token}),
-                    "error": JOIN_INCOMPLETE,
-                },
-                status=400,
-            )
+            return _join_page(request, group, token, already, error=JOIN_INCOMPLETE, status=400)
         try:
             membership_join(athlete=request.user, token=token)
         except InviteNotValid as exc:
@@ -119,13 +108,15 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             f"{group.coach.display_name} can now see your plan and pain logs.",
         )
         return redirect("home")
-    return render(
-        request,
-        "accounts/join.html",
-        {
-            "group": group,
-            "token": token,
-            "already": already,
-            "form": JoinForm(initial={"token": token}),
-        },
-    )
+    return _join_page(request, group, token, already)
+
+
+def _join_page(request, group, token: str, already: bool, *, error: str = "", status=200):
+    context = {
+        "group": group,
+        "token": token,
+        "already": already,
+        "form": JoinForm(initial={"token": token}),
+        "error": error,
+    }
+    return render(request, "accounts/join.html", context, status=status)

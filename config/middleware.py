@@ -13,6 +13,8 @@ log = logging.getLogger(__name__)
 
 # How long a browser (or a polite client) is asked to wait before trying again.
 RETRY_AFTER_SECONDS = 10
+# What a query raises when the database went away (restarted, failed over, connection killed).
+DATABASE_GONE = (OperationalError, InterfaceError)
 
 
 class DatabaseUnavailableMiddleware:
@@ -36,9 +38,6 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, DATABASE_GONE):
             return None
         return database_unavailable(request, exception)
-
-
-DATABASE_GONE = (OperationalError, InterfaceError)
 
 
 def database_unavailable(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -52,15 +52,18 @@ def fan_out_to_workers(now: datetime) -> dict[str, int]:
         return reminders_fan_out(now=now, publish=publish, publish_selector=publish_selector)
 
 
-@shared_task(
-    name="plans.send_reminder_batch",
-    ignore_result=True,
-    # Redelivered if the worker dies half-way: it writes each email once whatever happens.
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=240,
-    time_limit=270,
-)
+# The tick's work on the workers: redelivered if a worker dies half-way (each task writes
+# each email once whatever happens), and stopped if stuck, like the tick.
+WORKER_TASK_OPTIONS = {
+    "ignore_result": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "soft_time_limit": 240,
+    "time_limit": 270,
+}
+
+
+@shared_task(name="plans.send_reminder_batch", **WORKER_TASK_OPTIONS)
 def send_reminder_batch(kind: str, day: str, ids: list[int], moment: str) -> int:
     """One batch of the tick: the emails of ``kind`` for these people, whose local date is
     ``day``, decided as of the tick's ``moment``. Safe to run twice."""
@@ -69,14 +72,7 @@ def send_reminder_batch(kind: str, day: str, ids: list[int], moment: str) -> int
     )
 
 
-@shared_task(
-    name="plans.send_reminder_selector",
-    ignore_result=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=240,
-    time_limit=270,
-)
+@shared_task(name="plans.send_reminder_selector", **WORKER_TASK_OPTIONS)
 def send_reminder_selector(name: str, moment: str) -> int:
     """A kind a layer above registered (check-in invitations, coach digests), for the tick
     at ``moment``. Safe to run twice."""

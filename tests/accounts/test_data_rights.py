@@ -336,6 +336,18 @@ def test_the_delete_page_tells_a_coach_what_goes(people, client):
 # --- Coach reads of pain data are audited -----------------------------------------------------
 
 
+def assert_one_read(coach, athlete, page) -> None:
+    """Exactly one read recorded: this coach, by name too, of this athlete, on this page, now."""
+    read = PainDataRead.objects.get()
+    assert (read.coach, read.coach_name, read.athlete, read.page) == (
+        coach,
+        "Casey Coach",
+        athlete,
+        page,
+    )
+    assert timezone.now() - read.read_at < timedelta(minutes=1)
+
+
 @pytest.mark.parametrize(
     ("url", "page"),
     [
@@ -348,14 +360,7 @@ def test_a_coach_reading_pain_data_is_recorded(people, client, url, page):
     PainDataRead.objects.all().delete()
     client.force_login(coach)
     assert client.get(reverse(url, args=[athlete.pk])).status_code == 200
-    read = PainDataRead.objects.get()
-    assert (read.coach, read.coach_name, read.athlete, read.page) == (
-        coach,
-        "Casey Coach",
-        athlete,
-        page,
-    )
-    assert timezone.now() - read.read_at < timedelta(minutes=1)
+    assert_one_read(coach, athlete, page)
 
 
 @pytest.mark.parametrize(
@@ -377,13 +382,7 @@ def test_a_group_page_records_a_read_for_each_athlete_whose_pain_it_shows(
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert b"Nell Newcomer" in body and b"Ana Athlete" in body
-    read = PainDataRead.objects.get()
-    assert (read.coach, read.coach_name, read.athlete, read.page) == (
-        coach,
-        "Casey Coach",
-        athlete,
-        page,
-    )
+    assert_one_read(coach, athlete, page)
 
 
 def test_a_group_page_read_again_within_the_hour_is_the_same_read(people, client, time_machine):
