@@ -35,7 +35,7 @@ import string
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -655,9 +655,18 @@ def preferences_readback(ctx: Ctx, data: dict) -> None:
     for kind in COACH_KINDS if who == COACH else ATHLETE_KINDS:
         assert getattr(preference, kind) == _ticked(data, kind), kind
     if who == A:
+        # Read as the form reads it: hours and minutes (7:5 is 07:05), seconds dropped.
         sent = one(data["reminder_time"]).strip()
-        parsed = time.fromisoformat(sent if sent.count(":") == 2 else f"{sent}:00")
+        formats = PreferencesForm.base_fields["reminder_time"].input_formats
+        parsed = next(p for p in (_strptime_or_none(sent, f) for f in formats) if p)
         assert preference.reminder_time == parsed.replace(second=0)
+
+
+def _strptime_or_none(value: str, fmt: str) -> time | None:
+    try:
+        return datetime.strptime(value, fmt).time()
+    except ValueError:
+        return None
 
 
 def never(ctx: Ctx, data: dict) -> bool:
