@@ -116,14 +116,21 @@ def csv_lines(rows: Iterable[AthleteRow], zone: tzinfo | None = None) -> Iterato
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # so spreadsheet apps read the names as UTF-8
     writer.writerow(HEADER)
-    for start in range(0, len(rows), LINES_PER_CHUNK):
-        writer.writerows(
-            [safe(cell) for cell in athlete_cells(row, zone)]
-            for row in rows[start : start + LINES_PER_CHUNK]
-        )
-        yield _drain(buffer)
+    chunk = [_drain(buffer)]
+    key = ("csv", str(zone))
+    for row in rows:
+        # A row is kept while nothing it shows changes (coaching.review), and its line with it.
+        line = row.drawn.get(key)
+        if line is None:
+            writer.writerow([safe(cell) for cell in athlete_cells(row, zone)])
+            line = row.drawn[key] = _drain(buffer)
+        chunk.append(line)
+        if len(chunk) >= LINES_PER_CHUNK:
+            yield "".join(chunk)
+            chunk = []
     writer.writerow([safe(cell) for cell in total_cells(rows)])
-    yield _drain(buffer)
+    chunk.append(_drain(buffer))
+    yield "".join(chunk)
 
 
 def _drain(buffer: io.StringIO) -> str:

@@ -4,11 +4,16 @@ The number of queries does not depend on how many athletes there are: each kind 
 read once for all of them, keyed by a subquery on the groups' memberships (never by a list of
 ids, which would grow with the group), and grouped in Python:
 
-1. memberships and their athletes;
+1. memberships and their athletes, with each athlete's training record revision;
 2. the athletes' plans, with per-plan counts and latest events as correlated subqueries;
 3. the runs still to do (only the open week of a running plan has any: 2 to 4 per athlete);
 4. the latest few pain logs of each athlete (a window function, so at most RECENT_LOGS each);
-5. per-athlete pain log totals and the latest urgent verdict (one grouped query).
+5. per-athlete pain log totals and the latest urgent verdict (one grouped query);
+6. when each athlete joined.
+
+Queries 2 to 6 run only for athletes whose row this process has not computed before from the
+same facts (see `_kept`): once a group has been seen, reading it again is query 1 alone, and a
+change to one athlete recomputes that athlete only.
 
 Filtering, searching, sorting and paging then happen in Python over the rows, so every
 column (status, adherence, pain, activity) can be sorted on and counted, at the same cost.
@@ -16,12 +21,15 @@ column (status, adherence, pain, activity) can be sorted on and counted, at the 
 
 from __future__ import annotations
 
+import threading
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 
 from django.db.models import (
+    CharField,
     Count,
     F,
     IntegerField,
@@ -32,7 +40,7 @@ from django.db.models import (
     Subquery,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import Cast, Coalesce, RowNumber
 
 from accounts.models import Membership
 from coaching import status as st
@@ -47,7 +55,7 @@ RunStatus = PlannedRun.Status
 EventKind = PlanEvent.Kind
 
 
-@dataclass
+@dataclass(slots=True)
 class AthleteRow:
     athlete_id: int
     name: str
@@ -76,6 +84,10 @@ class AthleteRow:
     last_activity: datetime | None = None
     idle_days: int | None = None
     today: date | None = None  # the athlete's local date
+    attention: tuple = ()  # the sort key of "needs attention first" (status.attention_key)
+    # The row as a table row (HTML, by language: coaching.rows) and as a CSV line (by the
+    # coach's time zone: coaching.export), each drawn once; not part of what the row is.
+    drawn: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def status_label(self) -> str:
@@ -116,51 +128,111 @@ class AthleteRow:
     def needs_attention(self) -> bool:
         return self.is_red_flag or self.is_new_pause or self.missed_runs > 0
 
-    @property
-    def attention(self) -> tuple:
-        return st.attention_key(
-            self.status,
-            missed_runs=self.missed_runs,
-            last_pain=self.last_pain,
-            idle_days=self.idle_days,
-            name=self.name,
-        )
-
 
 def athlete_rows(
     group_ids: Iterable[int], *, now: datetime, athlete_id: int | None = None
 ) -> list[AthleteRow]:
-    """One row per athlete who is a member of any of the groups (5 queries, any group size);
-    with `athlete_id`, only that athlete's row (if they are a member)."""
+    """One row per athlete who is a member of any of the groups (at most 6 queries, any group
+    size); with `athlete_id`, only that athlete's row (if they are a member).
+
+    Rows this process has computed before from the same facts are reused (see `_kept`):
+    then this is one query. Rows are shared between requests: read them, never change them."""
     members = Membership.objects.filter(group_id__in=list(group_ids))
     if athlete_id is not None:
         members = members.filter(athlete_id=athlete_id)
-    athlete_ids = members.values("athlete_id")
-
-    rows: dict[int, AthleteRow] = {}
-    # Plain values, not model instances: building 2 x 500 instances was a third of the cost.
+    # Plain values, not model instances; and only what tells whether a kept row still holds
+    # (loading 500 join dates alone cost as much as the rest of this query).
     memberships = members.order_by("athlete_id", "joined_at").values_list(
         "athlete_id",
+        "pk",
         "group_id",
-        "joined_at",
         "athlete__display_name",
         "athlete__email",
         "athlete__time_zone",
+        Cast("athlete__training_record__revision", CharField()),
     )
-    for pk, group_id, joined_at, display_name, email, time_zone in memberships:
-        row = rows.get(pk)
-        if row is None:
-            row = rows[pk] = AthleteRow(
-                athlete_id=pk,
-                name=display_name or email,
-                email=email,
-                time_zone=time_zone,
-                joined_at=joined_at,
-            )
-            row.today = now.astimezone(athlete_zone(time_zone)).date()
-        row.group_ids.add(group_id)
-    if not rows:
+    facts: dict[int, list[tuple]] = {}
+    for membership in memberships:
+        facts.setdefault(membership[0], []).append(membership)
+    if not facts:
         return []
+
+    todays: dict[str, date] = {}
+    keys = {}
+    for pk, found in facts.items():
+        zone_name = found[0][5]
+        today = todays.get(zone_name)
+        if today is None:
+            today = todays[zone_name] = now.astimezone(athlete_zone(zone_name)).date()
+        keys[pk] = (*found, today)
+    rows = {pk: _kept.get(key) for pk, key in keys.items()}
+    missing = [pk for pk, row in rows.items() if row is None]
+    if missing:
+        if len(missing) == len(rows) or len(missing) > MAX_LISTED_IDS:
+            # A subquery, not a list of ids that would grow with the group.
+            missing, wanted = list(rows), members.values("athlete_id")
+        else:
+            wanted = missing
+        made = _computed_rows({pk: facts[pk] for pk in missing}, wanted, members, keys)
+        _keep({keys[pk]: row for pk, row in made.items()})
+        rows.update(made)
+    return list(rows.values())
+
+
+# Rows computed in this process, by everything they are computed from: the athlete's
+# memberships (a membership row never changes: leaving deletes it), name, email and time zone
+# as read, their training record's revision (a new one with every change to their plans, runs
+# and pain logs, in the transaction that makes it) and their local date (the only way the
+# clock enters a row). A change anywhere gives a new key, so a kept row is never stale and
+# nothing needs invalidating, in this process or another. The oldest rows go first when full.
+# A plain dict: reading 500 rows through an LRU's bookkeeping cost a millisecond per page.
+ROWS_KEPT = 10_000  # a row and its HTML: about 3 KB
+MAX_LISTED_IDS = 500  # more missing rows than this: compute them all with the group subquery
+_kept: dict[tuple, AthleteRow] = {}
+_kept_lock = threading.Lock()
+
+
+def _keep(rows: dict[tuple, AthleteRow]) -> None:
+    with _kept_lock:
+        _kept.update(rows)
+        overflow = len(_kept) - ROWS_KEPT
+        if overflow > 0:
+            for key in list(islice(_kept, overflow + ROWS_KEPT // 10)):
+                _kept.pop(key, None)
+
+
+def forget_kept_rows() -> None:
+    """Drop the rows this process keeps (tests start from nothing)."""
+    with _kept_lock:
+        _kept.clear()
+
+
+def _computed_rows(
+    facts: dict[int, list[tuple]],
+    athlete_ids: QuerySet | list[int],
+    members: QuerySet,
+    keys: dict[int, tuple],
+) -> dict[int, AthleteRow]:
+    """The rows of the athletes in `facts`, from 5 queries over `athlete_ids`."""
+    if not isinstance(athlete_ids, QuerySet):
+        members = members.filter(athlete_id__in=athlete_ids)
+    joined = dict(
+        members.order_by(
+            "athlete_id", "-joined_at"
+        ).values_list("athlete_id", "joined_at")  # the first joined comes last, and stays
+    )
+    rows: dict[int, AthleteRow] = {}
+    for pk, found in facts.items():
+        _, _, _, display_name, email, time_zone, _ = found[0]
+        rows[pk] = AthleteRow(
+            athlete_id=pk,
+            name=display_name or email,
+            email=email,
+            time_zone=time_zone,
+            joined_at=joined[pk],
+            group_ids={membership[2] for membership in found},
+            today=keys[pk][-1],
+        )
 
     plans = _current_plans(_plans(athlete_ids))
     planned = _planned_runs(athlete_ids)
@@ -207,7 +279,14 @@ def athlete_rows(
         row.last_activity = max(moments) if moments else None
         if row.last_activity is not None:
             row.idle_days = max(0, (row.today - row.last_activity.astimezone(zone).date()).days)
-    return list(rows.values())
+        row.attention = st.attention_key(
+            row.status,
+            missed_runs=row.missed_runs,
+            last_pain=row.last_pain,
+            idle_days=row.idle_days,
+            name=row.name,
+        )
+    return rows
 
 
 def _fill_plan(row: AthleteRow, plan: dict, planned: list[tuple[int, int, date]]) -> None:

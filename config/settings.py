@@ -126,15 +126,6 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "config.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Rendered table rows, in each process's own memory. Their keys are digests of what a row shows
-# (coaching/rows.py), so an entry is never out of date and no process needs to tell another to
-# drop one: a row that changes gets a new key, and old entries age out.
-CACHES["fragments"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "fragments",
-    "TIMEOUT": 24 * 3600,
-    "OPTIONS": {"MAX_ENTRIES": 20_000},
-}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.data_rights import fields
-from plans.models import CalendarFeed, Enrollment, PlanEvent, PlannedRun
+from plans.models import CalendarFeed, Enrollment, PlanEvent, PlannedRun, TrainingRecord
 
 
 def user_export(user) -> dict[str, Any]:
@@ -78,5 +78,10 @@ def user_export(user) -> dict[str, Any]:
         "calendar_feeds": [
             fields(f, "id", "token", "created_at", "revoked_at")
             for f in CalendarFeed.objects.filter(athlete=user).order_by("pk")
+        ],
+        # When the person's plans, runs or pain logs last changed (its id is theirs).
+        "training_record": [
+            {"id": r.pk, **fields(r, "revision", "changed_at")}
+            for r in TrainingRecord.objects.filter(athlete=user)
         ],
     }

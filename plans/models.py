@@ -313,3 +313,24 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.athlete}"
+
+
+class TrainingRecord(models.Model):
+    """Which version of an athlete's training record (plans, runs, plan events, pain logs) is
+    the latest: every service that changes any of it gives it a new `revision`, in the same
+    transaction. Readers key what they keep computed about an athlete (the coach's review
+    rows) on it, so a change is seen by the next read, in every process, with nothing to
+    invalidate. An athlete without a row has had no change since revisions began."""
+
+    athlete = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="training_record",
+    )
+    # Random rather than a counter: an upsert can set it without reading it first.
+    revision = models.UUIDField()
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"training record of athlete {self.athlete_id} ({self.changed_at:%Y-%m-%d %H:%M})"

@@ -28,6 +28,7 @@ Decisions, in the runner's and the physio's terms:
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -39,7 +40,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from plans import hooks, schedule
-from plans.models import MAX_CAP, MIN_CAP, Enrollment, PlanEvent, PlannedRun
+from plans.models import MAX_CAP, MIN_CAP, Enrollment, PlanEvent, PlannedRun, TrainingRecord
 from plans.progression import Program, build_program
 
 UNDO_WINDOW = timedelta(minutes=15)
@@ -54,6 +55,22 @@ RunStatus = PlannedRun.Status
 
 class PlanError(Exception):
     """A change the plan cannot take; the message is written for the person who asked."""
+
+
+def record_changed(athlete_id: int, now: datetime | None = None) -> None:
+    """Give the athlete's training record a new revision (see TrainingRecord). Call it inside
+    the transaction that changes their plans, runs, plan events or pain logs: every service
+    here does, through `_locked` or at its start, and so do the symptoms services."""
+    TrainingRecord.objects.bulk_create(
+        [
+            TrainingRecord(
+                athlete_id=athlete_id, revision=uuid.uuid4(), changed_at=now or timezone.now()
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["athlete"],
+        update_fields=["revision", "changed_at"],
+    )
 
 
 # --- Helpers shared with the read side --------------------------------------------------------
@@ -146,6 +163,7 @@ def enrollment_start(
     with transaction.atomic():
         # Serialise two starts by the same person (a double click): the second sees the first.
         User.objects.select_for_update().filter(pk=athlete.pk).first()
+        record_changed(athlete.pk, now)
         if Enrollment.objects.filter(athlete=athlete, finished_at=None).exists():
             raise PlanError("You already have a plan in progress.")
         enrollment = Enrollment.objects.create(
@@ -601,11 +619,14 @@ def plan_hold_cancel(*, enrollment_id: int, by: User, reason: str) -> Enrollment
 
 
 def _locked(enrollment_id: int) -> Enrollment:
-    return (
+    """The plan, locked for a change: its athlete's training record gets a new revision."""
+    enrollment = (
         Enrollment.objects.select_for_update(of=("self",))
         .select_related("athlete")
         .get(pk=enrollment_id)
     )
+    record_changed(enrollment.athlete_id)
+    return enrollment
 
 
 def _event(

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from plans.models import Enrollment, PlanEvent, PlannedRun
-from plans.services import current_enrollment
+from plans.services import current_enrollment, record_changed
 from symptoms.models import SYMPTOM_FIELDS, Effect, PainLog
 from symptoms.services import consent_give, describe_plan_change, pain_log_record
 from symptoms.triage import PainReport, assess
@@ -85,6 +85,7 @@ def seed_pain_logs(athletes: list[User], today: date) -> None:
         if enrollment is None:
             continue
         with transaction.atomic():
+            record_changed(athlete.pk, now)  # these logs are written here, not by a service
             _tell(athlete, enrollment, story, today, now)
 
 

@@ -30,7 +30,8 @@ Decisions, in the runner's and the physio's terms (DESIGN.md section 4):
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -171,8 +172,8 @@ def pain_log_record(
             "Before your first log, please agree to us storing it and your coaches seeing it."
         )
 
-    # Losing a race to save the same log (the run's, or a check-in sent twice) rolls ours back
-    # whole, then answers with the winner: no savepoint around the insert, one round trip less.
+    # A second log of the same run, or a check-in sent twice (a double click, another tab, a
+    # race), fails its insert: ours rolls back whole, then the first one is the answer.
     try:
         with transaction.atomic():
             if run is not None:
@@ -180,9 +181,9 @@ def pain_log_record(
                 if enrollment.athlete_id != athlete.pk:
                     raise SymptomsError("That run is not on your plan.")
                 run = PlannedRun.objects.get(pk=run.pk)  # as it is now that the plan is ours
-                existing = PainLog.objects.filter(run=run).first()
-                if existing is not None:
-                    return _seen(existing)
+                # A run logged already is caught by the one-log-per-run constraint at the
+                # insert (below): asking first cost a query on every log. Its run stays done
+                # (undo is refused once a log exists), so the check below cannot hide it.
                 if run.status != PlannedRun.Status.DONE:
                     raise SymptomsError(
                         "This run is not marked done yet. Mark it done first, then tell us how "
@@ -216,9 +217,11 @@ def pain_log_record(
                 rules=list(verdict.rules),
                 pain=report.pain,
                 eased_after_warmup=report.eased_after_warmup,
+                # Applied in this same transaction, so it is never seen unapplied.
+                applied_at=now,
                 **{name: getattr(report, name) for name in SYMPTOM_FIELDS},
             )
-            log.save(force_insert=True)
+            plans.record_changed(athlete.pk, now)
             _apply(log, verdict, enrollment, now)
             if verdict.is_red_flag:
                 _alert_coaches(log)
@@ -284,19 +287,34 @@ def settled_after_pause(report: PainReport) -> bool:
 
 
 def _apply(log: PainLog, verdict: Verdict, enrollment: Enrollment | None, now: datetime) -> None:
-    """Change the plan as the verdict says, once: the conditional update claims the log."""
-    if PainLog.objects.filter(pk=log.pk, applied_at=None).update(applied_at=now) != 1:
-        return  # applied already
-    log.applied_at = now
-    effect, note = _plan_change(log, verdict, enrollment, plans.local_today(log.athlete, now))
-    log.effect, log.effect_note = effect, note or describe_plan_change(effect, enrollment)
-    log.save(update_fields=["effect", "effect_note"])
+    """Save the new log with what its verdict did to the plan. A verdict that changes nothing
+    is known before the insert (one query); a change needs the log's id for its plan event,
+    so the log is saved first and its effect after."""
+    decided = _plan_change(log, verdict, enrollment, plans.local_today(log.athlete, now))
+    if isinstance(decided, _PlanChange):
+        log.save(force_insert=True)
+        effect, note = _call(decided, source_log_id=log.pk)
+        log.effect, log.effect_note = effect, note or describe_plan_change(effect, enrollment)
+        log.save(update_fields=["effect", "effect_note"])
+    else:
+        log.effect, log.effect_note = decided
+        log.save(force_insert=True)
+
+
+@dataclass(frozen=True)
+class _PlanChange:
+    """A plans service to call for a verdict, once the log it comes from has an id."""
+
+    effect: str
+    service: Callable[..., object]
+    arguments: dict
 
 
 def _plan_change(
     log: PainLog, verdict: Verdict, enrollment: Enrollment | None, today: date
-) -> tuple[str, str]:
-    """Call the plans service the verdict asks for; return (effect, a sentence about it)."""
+) -> tuple[str, str] | _PlanChange:
+    """The plans service the verdict asks for, or, when the plan stays as it is, (effect, a
+    sentence about it)."""
     if enrollment is None:
         return Effect.NONE, "You have no plan yet, so there is nothing to change."
     action = verdict.action
@@ -304,14 +322,13 @@ def _plan_change(
         "enrollment_id": enrollment.pk,
         "by": None,
         "reason": _event_reason(log, verdict),
-        "source_log_id": log.pk,
         "data": {"action": action, "rules": list(verdict.rules), "pain": log.pain},
     }
     about = {"run_id": log.run_id} if log.run_id else {}
     status = enrollment.status
 
     if verdict.is_red_flag:
-        return _call(Effect.AWAIT_CLEARANCE, plans.plan_await_clearance, **common, **about)
+        return _PlanChange(Effect.AWAIT_CLEARANCE, plans.plan_await_clearance, {**common, **about})
     if status == Status.AWAITING_CLEARANCE:
         return Effect.KEPT, "Your plan stays paused until a clinician's clearance is recorded."
     if status == Status.PAUSED and log.kind == Kind.CHECKIN:
@@ -320,10 +337,10 @@ def _plan_change(
                 f"Check-in: pain {log.pain}/10 and none of the warning signs, so running "
                 "starts again, one week back."
             )
-            return _call(Effect.RESUME, plans.plan_resume, weeks_back=1, **common)
+            return _PlanChange(Effect.RESUME, plans.plan_resume, {"weeks_back": 1, **common})
         if action == "pause":
             until = today + timedelta(days=PAUSE_DAYS)
-            return _call(Effect.PAUSE, plans.plan_pause, until=until, **common)
+            return _PlanChange(Effect.PAUSE, plans.plan_pause, {"until": until, **common})
         return Effect.KEPT, (
             f"Your plan stays paused: to start again, your pain needs to be "
             f"{RESUME_MAX_PAIN} or less with none of the warning signs. Check in again once "
@@ -337,10 +354,10 @@ def _plan_change(
         )
     if action == "pause":
         until = today + timedelta(days=PAUSE_DAYS)
-        return _call(Effect.PAUSE, plans.plan_pause, until=until, **common, **about)
+        return _PlanChange(Effect.PAUSE, plans.plan_pause, {"until": until, **common, **about})
     if action == "roll_back":
-        return _call(Effect.ROLL_BACK, plans.plan_roll_back, **common, **about)
-    return _call(Effect.HOLD, plans.plan_hold, **common, **about)
+        return _PlanChange(Effect.ROLL_BACK, plans.plan_roll_back, {**common, **about})
+    return _PlanChange(Effect.HOLD, plans.plan_hold, {**common, **about})
 
 
 def describe_plan_change(effect: str, enrollment: Enrollment) -> str:
@@ -367,14 +384,14 @@ def describe_plan_change(effect: str, enrollment: Enrollment) -> str:
     return f"Your plan starts again at week {week}."  # resumed
 
 
-def _call(effect: str, change, **kwargs) -> tuple[str, str]:
+def _call(change: _PlanChange, **more) -> tuple[str, str]:
     """Run one plans service in a savepoint; if the plan cannot take it, keep the log."""
     try:
         with transaction.atomic():
-            change(**kwargs)
+            change.service(**change.arguments, **more)
     except plans.PlanError as exc:
         return Effect.KEPT, f"Your plan was not changed: {exc}"
-    return effect, ""
+    return change.effect, ""
 
 
 def _already_answered(enrollment: Enrollment, run_id: int, action: str) -> bool:

@@ -28,6 +28,15 @@ def need(service: str, available: bool, how: str) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_kept_review_rows():
+    # The review keeps computed rows in this process, keyed on database facts. Each test's
+    # rollback can bring back the same ids (SQLite reuses them), so each test starts afresh.
+    from coaching.review import forget_kept_rows
+
+    forget_kept_rows()
+
+
+@pytest.fixture(autouse=True)
 def _quiet_rate_limits(settings):
     # allauth counts sign-ups and logins per address in the cache; tests all come from one
     # address. The throttling itself is tested where it matters, with limits switched back on.

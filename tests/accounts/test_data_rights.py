@@ -58,6 +58,7 @@ COVERED: dict[str, list[tuple[str, ...]]] = {
     "plans.PlannedRun": [("plans", "runs")],
     "plans.PlanEvent": [("plans", "plan_events"), ("plans", "plan_changes_made_for_others")],
     "plans.CalendarFeed": [("plans", "calendar_feeds")],
+    "plans.TrainingRecord": [("plans", "training_record")],
     "symptoms.HealthDataConsent": [("symptoms", "consents")],
     "symptoms.PainLog": [("symptoms", "pain_logs")],
     "symptoms.ClinicianClearance": [

@@ -84,4 +84,4 @@ def test_the_digests_cost_the_same_queries_for_few_and_many_coaches(time_machine
     with CaptureQueriesContext(connection) as queries:
         items = list(coach_digests(MONDAY_TICK))
     assert len(items) == coaches
-    assert len(queries) == 9  # due pairs, coaches, unsent keys, their groups, 5 for the rows
+    assert len(queries) == 10  # due pairs, coaches, unsent keys, their groups, 6 for the rows

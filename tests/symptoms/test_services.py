@@ -582,6 +582,10 @@ def test_a_late_red_flag_always_applies(plan):
 
 
 def test_the_same_log_is_never_applied_twice(plan):
+    """A log's verdict is applied with the insert that saves it: applying a saved log again
+    fails on its id before the plan is touched."""
+    from django.db import IntegrityError, transaction
+
     from symptoms.services import _apply
     from symptoms.triage import assess
 
@@ -589,7 +593,8 @@ def test_the_same_log_is_never_applied_twice(plan):
     log = record(run, pain=5)
     events = plan.events.count()
 
-    _apply(log, assess(log.report), plan, log.created_at)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _apply(log, assess(log.report), plan, log.created_at)
 
     assert plan.events.count() == events
 
