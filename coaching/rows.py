@@ -20,8 +20,9 @@ from coaching.review import AthleteRow
 ROW_TEMPLATE = "coaching/partials/review_row.html"
 
 
-def rendered_rows(rows: list[AthleteRow]) -> list[SafeString]:
-    """The <tr> of each row, in order: drawn now only for a row not drawn before."""
+def rendered_rows(rows: list[AthleteRow]) -> SafeString:
+    """The <tr> of each row, in order, as one piece of HTML: drawn now only for a row not
+    drawn before."""
     key = ("html", get_language())
     drawn = []
     template = None
@@ -32,4 +33,4 @@ def rendered_rows(rows: list[AthleteRow]) -> list[SafeString]:
             # Only HTML rendered from the template (which escapes) is ever kept here.
             html = row.drawn[key] = mark_safe(template.render({"r": row}))  # noqa: S308
         drawn.append(html)
-    return drawn
+    return mark_safe("\n".join(drawn))  # noqa: S308 - each piece is template output

@@ -83,7 +83,7 @@ def group_review(request: HtmxHttpRequest, group_id: int) -> HttpResponse:
         "problems": problems,
         "page": page,
         "rows": page.object_list,
-        "row_html": rendered_rows(page.object_list),
+        "rows_html": rendered_rows(page.object_list),
         "total": len(rows),
         "matching": len(shown),
         "status_options": [(s, st.LABELS[s], counts[s]) for s in st.STATUSES],

@@ -114,10 +114,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # 100,000 users to find a group's 500 rather than look them up by key, 20 times slower
     # on the SSDs that databases run on today. 1.1 is the usual value for SSDs; an operator
     # on other storage sets PG_RANDOM_PAGE_COST (or the server's own setting, with "").
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
     _page_cost = env.str("PG_RANDOM_PAGE_COST", default="1.1")
     if _page_cost:
-        _options = DATABASES["default"].setdefault("OPTIONS", {})
         _options["options"] = f"-c random_page_cost={float(_page_cost)}"
+    _options["server_side_binding"] = env.bool("PG_SERVER_SIDE_BINDING", default=True)
+    _options["prepare_threshold"] = 5
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis is optional: absent, tasks run eagerly in-process and the cache lives in memory.

@@ -259,7 +259,11 @@ class PainDataRead(models.Model):
 
     class Meta:
         ordering = ["-read_at", "-pk"]
-        indexes = [models.Index("athlete", "read_at", name="paindataread_athlete_read")]
+        indexes = [
+            models.Index("athlete", "read_at", name="paindataread_athlete_read"),
+            # A group page's "read within the hour?" (symptoms.services.pain_data_reads_record).
+            models.Index("coach", "page", "read_at", name="paindataread_coach_page_read"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(

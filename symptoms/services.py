@@ -36,7 +36,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,6 +55,7 @@ from symptoms.models import (
 )
 from symptoms.triage import PainReport, Verdict, assess, severity
 
+CONSENT_NEEDED = "Before your first log, please agree to us storing it and your coaches seeing it."
 PAUSE_DAYS = 7
 RESUME_MAX_PAIN = 2
 NOTE_MAX_LENGTH = 1000
@@ -167,19 +168,18 @@ def pain_log_record(
         raise SymptomsError(f"Answer each question with yes or no ({exc}).") from None
     places = _checked_where(where)
     note = _checked_note(note, NOTE_MAX_LENGTH)
-    if not has_consent(athlete):
-        raise ConsentRequired(
-            "Before your first log, please agree to us storing it and your coaches seeing it."
-        )
 
     # A second log of the same run, or a check-in sent twice (a double click, another tab, a
     # race), fails its insert: ours rolls back whole, then the first one is the answer.
     try:
         with transaction.atomic():
             if run is not None:
-                enrollment = _locked(run.enrollment_id)
+                # Consent is read with the lock (one query less on every log after a run).
+                enrollment = _locked(run.enrollment_id, with_consent=True)
                 if enrollment.athlete_id != athlete.pk:
                     raise SymptomsError("That run is not on your plan.")
+                if not enrollment.consented:
+                    raise ConsentRequired(CONSENT_NEEDED)
                 run = PlannedRun.objects.get(pk=run.pk)  # as it is now that the plan is ours
                 # A run logged already is caught by the one-log-per-run constraint at the
                 # insert (below): asking first cost a query on every log. Its run stays done
@@ -191,6 +191,8 @@ def pain_log_record(
                     )
                 previous = _previous_run_logs(athlete, run)
             else:
+                if not has_consent(athlete):
+                    raise ConsentRequired(CONSENT_NEEDED)
                 found = plans.current_enrollment(athlete)
                 enrollment = _locked(found.pk) if found is not None else None
                 if submission is not None:
@@ -247,26 +249,35 @@ def _same_log(athlete: User, run: PlannedRun | None, submission: uuid.UUID | Non
     return None
 
 
-def _locked(enrollment_id: int) -> Enrollment:
-    return (
-        Enrollment.objects.select_for_update(of=("self",))
-        .select_related("athlete")
-        .get(pk=enrollment_id)
-    )
+def _locked(enrollment_id: int, *, with_consent: bool = False) -> Enrollment:
+    """The plan, locked; with `with_consent`, `consented` says whether its athlete has given
+    the current consent."""
+    plan = Enrollment.objects.select_for_update(of=("self",))
+    if with_consent:
+        plan = plan.annotate(
+            consented=Exists(
+                HealthDataConsent.objects.filter(
+                    athlete_id=OuterRef("athlete_id"), version=CONSENT_VERSION
+                )
+            )
+        )
+    return plan.get(pk=enrollment_id)
 
 
-def _previous_run_logs(athlete: User, run: PlannedRun) -> list[PainLog]:
-    """The two latest run logs for runs done before this one, oldest first (the trend rule
-    looks no further back)."""
+def _previous_run_logs(athlete: User, run: PlannedRun) -> list[PainReport]:
+    """The pain of the two latest run logs for runs done before this one, oldest first (the
+    trend rule looks no further back, and at nothing but the pain)."""
     before = Q(run__completed_at__lt=run.completed_at) | Q(
         run__completed_at=run.completed_at,
         run__enrollment_id=run.enrollment_id,
         run__sequence__lt=run.sequence,
     )
-    latest = PainLog.objects.filter(before, athlete=athlete, kind=Kind.RUN).order_by(
-        "-run__completed_at", "-run__sequence"
-    )[:2]
-    return list(reversed(latest))
+    latest = (
+        PainLog.objects.filter(before, athlete=athlete, kind=Kind.RUN)
+        .order_by("-run__completed_at", "-run__sequence")
+        .values_list("pain", flat=True)[:2]
+    )
+    return [PainReport(pain=pain) for pain in reversed(latest)]
 
 
 def _check_checkin_allowed(enrollment: Enrollment | None, today: date) -> None:
@@ -595,15 +606,21 @@ def pain_data_reads_record(*, coach: User, athlete_ids: Iterable[int], page: str
     ids = list(dict.fromkeys(athlete_ids))
     if not ids:
         return 0
+    # All of this coach's reads on this page in the window, not "of these athletes": a list
+    # of 500 ids cost more to send than the few extra rows of other groups cost to read.
     recent = set(
         PainDataRead.objects.filter(
-            coach=coach, page=page, athlete_id__in=ids, read_at__gt=now - GROUP_READ_WINDOW
+            coach=coach, page=page, read_at__gt=now - GROUP_READ_WINDOW
         ).values_list("athlete_id", flat=True)
     )
     name = str(coach)[:80]
-    reads = PainDataRead.objects.bulk_create(
+    reads = [
         PainDataRead(coach=coach, coach_name=name, athlete_id=pk, page=page, read_at=now)
         for pk in ids
         if pk not in recent
-    )
+    ]
+    # A list, not a generator: bulk_create sees an empty list and skips its transaction (an
+    # empty generator cost a BEGIN and a COMMIT on every page view read again within the hour).
+    if reads:
+        PainDataRead.objects.bulk_create(reads)
     return len(reads)
