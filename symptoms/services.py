@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -94,6 +94,10 @@ class ConsentRequired(SymptomsError):
     """The athlete has not agreed to us storing health data yet."""
 
 
+class RunNotFound(SymptomsError):
+    """No such run on the athlete's plans (someone else's run is answered the same way)."""
+
+
 # --- Consent ----------------------------------------------------------------------------------
 
 
@@ -119,6 +123,7 @@ def pain_log_record(
     athlete: User,
     pain: int,
     run: PlannedRun | None = None,
+    run_id: int | None = None,
     sharp: bool = False,
     swelling: bool = False,
     spasms: bool = False,
@@ -135,14 +140,18 @@ def pain_log_record(
     submission: uuid.UUID | None = None,
     now: datetime | None = None,
 ) -> PainLog:
-    """Save a pain log (after `run`, or a check-in without one) and apply its verdict.
+    """Save a pain log (after `run`, given as the run or its `run_id`, or a check-in without
+    one) and apply its verdict.
 
     Returns the log, with `created` False when it already existed: a second log for the same
     run, or a check-in submitted twice (same `submission`), returns the first and changes
-    nothing. Raises ConsentRequired or SymptomsError; then nothing is saved.
+    nothing. Raises ConsentRequired, RunNotFound (not a run of the athlete's) or SymptomsError;
+    then nothing is saved.
     """
     now = now or timezone.now()
-    kind = Kind.RUN if run is not None else Kind.CHECKIN
+    if run is not None:
+        run_id = run.pk
+    kind = Kind.RUN if run_id is not None else Kind.CHECKIN
     if kind == Kind.CHECKIN and (eased_after_warmup is not None or altered_stride):
         raise SymptomsError("Warming up and how you ran are only asked after a run.")
     try:
@@ -173,14 +182,11 @@ def pain_log_record(
     # race), fails its insert: ours rolls back whole, then the first one is the answer.
     try:
         with transaction.atomic():
-            if run is not None:
-                # Consent is read with the lock (one query less on every log after a run).
-                enrollment = _locked(run.enrollment_id, with_consent=True)
-                if enrollment.athlete_id != athlete.pk:
-                    raise SymptomsError("That run is not on your plan.")
+            if run_id is not None:
+                enrollment = _locked_for_run(run_id, athlete)
                 if not enrollment.consented:
                     raise ConsentRequired(CONSENT_NEEDED)
-                run = PlannedRun.objects.get(pk=run.pk)  # as it is now that the plan is ours
+                run = PlannedRun.objects.get(pk=run_id)  # as it is now that the plan is ours
                 # A run logged already is caught by the one-log-per-run constraint at the
                 # insert (below): asking first cost a query on every log. Its run stays done
                 # (undo is refused once a log exists), so the check below cannot hide it.
@@ -249,35 +255,55 @@ def _same_log(athlete: User, run: PlannedRun | None, submission: uuid.UUID | Non
     return None
 
 
-def _locked(enrollment_id: int, *, with_consent: bool = False) -> Enrollment:
-    """The plan, locked; with `with_consent`, `consented` says whether its athlete has given
-    the current consent."""
-    plan = Enrollment.objects.select_for_update(of=("self",))
-    if with_consent:
-        plan = plan.annotate(
-            consented=Exists(
-                HealthDataConsent.objects.filter(
-                    athlete_id=OuterRef("athlete_id"), version=CONSENT_VERSION
-                )
-            )
-        )
-    return plan.get(pk=enrollment_id)
+def _locked(enrollment_id: int) -> Enrollment:
+    return Enrollment.objects.select_for_update(of=("self",)).get(pk=enrollment_id)
+
+
+def _locked_for_run(run_id: int, athlete: User) -> Enrollment:
+    """The plan `run_id` is on, locked, if it is the athlete's, with `consented`: whether they
+    have given the current consent. One query for what took three (the run's owner, the
+    consent, the lock), on every log after a run."""
+    try:
+        return _PLANS_WITH_CONSENT.get(runs__pk=run_id, athlete=athlete)
+    except Enrollment.DoesNotExist:
+        raise RunNotFound("That run is not on your plan.") from None
+
+
+# Built once: resolving the Exists took longer than running the query. Never evaluated itself
+# (every use filters, so works on a copy), it holds no rows.
+_PLANS_WITH_CONSENT = Enrollment.objects.select_for_update(of=("self",)).annotate(
+    consented=Exists(
+        HealthDataConsent.objects.filter(athlete_id=OuterRef("athlete_id"), version=CONSENT_VERSION)
+    )
+)
 
 
 def _previous_run_logs(athlete: User, run: PlannedRun) -> list[PainReport]:
     """The pain of the two latest run logs for runs done before this one, oldest first (the
     trend rule looks no further back, and at nothing but the pain)."""
-    before = Q(run__completed_at__lt=run.completed_at) | Q(
-        run__completed_at=run.completed_at,
-        run__enrollment_id=run.enrollment_id,
-        run__sequence__lt=run.sequence,
+    done_at = connection.ops.adapt_datetimefield_value(run.completed_at)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PREVIOUS_RUN_PAINS,
+            [athlete.pk, Kind.RUN.value, done_at, done_at, run.enrollment_id, run.sequence],
+        )
+        pains = [pain for (pain,) in cursor.fetchall()]
+    return [PainReport(pain=pain) for pain in reversed(pains)]
+
+
+# SQL, not the ORM, on the busiest write there is: building this join and its OR through the
+# ORM took four times as long as running it. "Before" is by when the runs were done (ties: the
+# same plan's order), not when they were logged. The tests on the trend rule hold it to that.
+_PREVIOUS_RUN_PAINS = f"""
+    SELECT l.pain FROM {PainLog._meta.db_table} l
+    JOIN {PlannedRun._meta.db_table} r ON r.id = l.run_id
+    WHERE l.athlete_id = %s AND l.kind = %s AND (
+        r.completed_at < %s
+        OR (r.completed_at = %s AND r.enrollment_id = %s AND r."sequence" < %s)
     )
-    latest = (
-        PainLog.objects.filter(before, athlete=athlete, kind=Kind.RUN)
-        .order_by("-run__completed_at", "-run__sequence")
-        .values_list("pain", flat=True)[:2]
-    )
-    return [PainReport(pain=pain) for pain in reversed(latest)]
+    ORDER BY r.completed_at DESC, r."sequence" DESC
+    LIMIT 2
+"""  # noqa: S608 - table names from the models; every value is a parameter
 
 
 def _check_checkin_allowed(enrollment: Enrollment | None, today: date) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,6 +27,7 @@ from symptoms.guides import GUIDES
 from symptoms.models import PainLog
 from symptoms.services import (
     ConsentRequired,
+    RunNotFound,
     SymptomsError,
     clearance_record,
     consent_give,
@@ -50,8 +51,8 @@ class HtmxHttpRequest(HttpRequest):
 @require_http_methods(["GET", "POST"])
 def log_for_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
     """The form for one run (GET) and saving it (POST); a logged run shows its verdict."""
-    run = _own_run_or_404(request, run_id)
     if request.method == "GET":
+        run = _own_run_or_404(request, run_id)
         existing = _run_log(run)
         if existing is not None:
             return _logged(request, existing)
@@ -59,19 +60,23 @@ def log_for_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
             return _ask_consent(request, reverse("symptoms:log_for_run", args=[run.pk]))
         return _log_form(request, log_form_context(request, run))
 
-    # A POST goes straight to the service, which checks consent and "already logged?" anyway
-    # (under the plan's lock): asking here too cost two queries on every log.
+    # A POST goes straight to the service, which checks whose run it is, consent and "already
+    # logged?" anyway (under the plan's lock): asking here too cost three queries on every log.
     form = RunPainForm(request.POST)
     if not form.is_valid():
+        run = _own_run_or_404(request, run_id)
         existing = _run_log(run)
         if existing is not None:  # a second tab's form: show what was logged, not its errors
             return _logged(request, existing)
         return _log_form(request, log_form_context(request, run, form), status=400)
     try:
-        log = pain_log_record(athlete=request.user, run=run, **form.service_kwargs())
+        log = pain_log_record(athlete=request.user, run_id=run_id, **form.service_kwargs())
+    except RunNotFound:
+        raise Http404("No such run.") from None
     except ConsentRequired:
-        return _ask_consent(request, reverse("symptoms:log_for_run", args=[run.pk]))
+        return _ask_consent(request, reverse("symptoms:log_for_run", args=[run_id]))
     except SymptomsError as exc:
+        run = _own_run_or_404(request, run_id)
         _add_error(form, exc)
         return _log_form(request, log_form_context(request, run, form), status=409)
     if not log.created:
