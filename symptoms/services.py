@@ -635,9 +635,9 @@ def pain_data_reads_record(*, coach: User, athlete_ids: Iterable[int], page: str
     # All of this coach's reads on this page in the window, not "of these athletes": a list
     # of 500 ids cost more to send than the few extra rows of other groups cost to read.
     recent = set(
-        PainDataRead.objects.filter(
-            coach=coach, page=page, read_at__gt=now - GROUP_READ_WINDOW
-        ).values_list("athlete_id", flat=True)
+        PainDataRead.objects.filter(coach=coach, page=page, read_at__gt=now - GROUP_READ_WINDOW)
+        .order_by()
+        .values_list("athlete_id", flat=True)
     )
     name = str(coach)[:80]
     reads = [
