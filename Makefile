@@ -30,9 +30,10 @@ run: seed
 	@echo "Walk-Run Coach is starting on http://$(HOST):$(PORT)/"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# No cache: a stale .ruff_cache once passed a file here that a fresh clone then failed on.
 lint: install
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff check --no-cache .
+	$(BIN)/ruff format --check --no-cache .
 
 format: install
 	$(BIN)/ruff format .

@@ -217,9 +217,9 @@ def _computed_rows(
     if not isinstance(athlete_ids, QuerySet):
         members = members.filter(athlete_id__in=athlete_ids)
     joined = dict(
-        members.order_by(
-            "athlete_id", "-joined_at"
-        ).values_list("athlete_id", "joined_at")  # the first joined comes last, and stays
+        members.order_by("athlete_id", "-joined_at").values_list(
+            "athlete_id", "joined_at"
+        )  # the first joined comes last, and stays
     )
     rows: dict[int, AthleteRow] = {}
     for pk, found in facts.items():
