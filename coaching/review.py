@@ -216,11 +216,9 @@ def _computed_rows(
     """The rows of the athletes in `facts`, from 5 queries over `athlete_ids`."""
     if not isinstance(athlete_ids, QuerySet):
         members = members.filter(athlete_id__in=athlete_ids)
-    joined = dict(
-        members.order_by("athlete_id", "-joined_at").values_list(
-            "athlete_id", "joined_at"
-        )  # the first joined comes last, and stays
-    )
+    # Latest first, so that the first joined comes last and is the one the dict keeps.
+    by_athlete = members.order_by("athlete_id", "-joined_at")
+    joined = dict(by_athlete.values_list("athlete_id", "joined_at"))
     rows: dict[int, AthleteRow] = {}
     for pk, found in facts.items():
         _, _, _, display_name, email, time_zone, _ = found[0]
