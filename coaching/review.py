@@ -170,10 +170,12 @@ def athlete_rows(
     if missing:
         if len(missing) == len(rows) or len(missing) > MAX_LISTED_IDS:
             # A subquery, not a list of ids that would grow with the group.
-            missing, wanted = list(rows), members.values("athlete_id")
+            missing, scope, wanted = list(rows), members, members.values("athlete_id")
         else:
-            wanted = missing
-        made = _computed_rows({pk: facts[pk] for pk in missing}, wanted, members, keys)
+            scope, wanted = members.filter(athlete_id__in=missing), missing
+        made = _computed_rows(
+            {pk: facts[pk] for pk in missing}, wanted, scope, {pk: keys[pk][-1] for pk in missing}
+        )
         _keep({keys[pk]: row for pk, row in made.items()})
         rows.update(made)
     return list(rows.values())
@@ -211,11 +213,10 @@ def _computed_rows(
     facts: dict[int, list[tuple]],
     athlete_ids: QuerySet | list[int],
     members: QuerySet,
-    keys: dict[int, tuple],
+    today_of: dict[int, date],
 ) -> dict[int, AthleteRow]:
-    """The rows of the athletes in `facts`, from 5 queries over `athlete_ids`."""
-    if not isinstance(athlete_ids, QuerySet):
-        members = members.filter(athlete_id__in=athlete_ids)
+    """The rows of the athletes in `facts` (their `members`hips, their local dates), from 5
+    queries over `athlete_ids`."""
     # Latest first, so that the first joined comes last and is the one the dict keeps.
     by_athlete = members.order_by("athlete_id", "-joined_at")
     joined = dict(by_athlete.values_list("athlete_id", "joined_at"))
@@ -229,7 +230,7 @@ def _computed_rows(
             time_zone=time_zone,
             joined_at=joined[pk],
             group_ids={membership[2] for membership in found},
-            today=keys[pk][-1],
+            today=today_of[pk],
         )
 
     plans = _current_plans(_plans(athlete_ids))
