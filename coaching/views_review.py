@@ -94,13 +94,7 @@ def group_review(request: HtmxHttpRequest, group_id: int) -> HttpResponse:
         "page_links": _page_links(base, state, page),
         "search_max": ReviewQueryForm.base_fields["q"].max_length,
     }
-    # The rows show each athlete's last pain and its trend: the read is audited, athlete by
-    # athlete, for those on this page who have logged any.
-    pain_data_reads_record(
-        coach=request.user,
-        athlete_ids=[r.athlete_id for r in page.object_list if r.logs_total],
-        page=PainDataRead.Page.GROUP_REVIEW,
-    )
+    _audit_read(request, page.object_list, PainDataRead.Page.GROUP_REVIEW)
     template = "coaching/review.html"
     fragment = request.htmx and not request.htmx.history_restore_request
     if fragment:
@@ -112,6 +106,13 @@ def group_review(request: HtmxHttpRequest, group_id: int) -> HttpResponse:
         push_url(response, f"{base}?{canonical}" if canonical else base)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _audit_read(request: HtmxHttpRequest, rows, page: str) -> None:
+    """The rows show each athlete's last pain and its trend: the read is audited, athlete by
+    athlete, for those shown who have logged any."""
+    athlete_ids = [r.athlete_id for r in rows if r.logs_total]
+    pain_data_reads_record(coach=request.user, athlete_ids=athlete_ids, page=page)
 
 
 def _page_links(base: str, state: dict[str, str], page) -> dict[str, str]:
@@ -131,11 +132,7 @@ def group_export(request: HtmxHttpRequest, group_id: int) -> StreamingHttpRespon
     group = owned_group_or_404(request.user, group_id)
     now = timezone.now()
     rows = sort_rows(athlete_rows([group.pk], now=now), "attention")
-    pain_data_reads_record(
-        coach=request.user,
-        athlete_ids=[r.athlete_id for r in rows if r.logs_total],
-        page=PainDataRead.Page.GROUP_EXPORT,
-    )
+    _audit_read(request, rows, PainDataRead.Page.GROUP_EXPORT)
     name = slugify(group.name) or "group"
     lines = csv_lines(rows, zone=timezone.get_current_timezone())
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
